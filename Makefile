@@ -1,0 +1,46 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+
+.PHONY: run test install check-infra migrate lint format bench-gateway bench-events clean
+
+## install: create the virtual environment and install the whole workspace from uv.lock
+install:
+	@command -v uv >/dev/null 2>&1 || test -x "$(UV)" || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+	@$(UV) sync --frozen --all-packages --quiet
+
+## run: install, check PostgreSQL and RabbitMQ, migrate, start all six processes (Ctrl-C stops)
+run: install
+	@$(VENV)/bin/educert-platform run
+
+## test: install, check PostgreSQL and RabbitMQ, run the whole suite against them
+test: install
+	@$(VENV)/bin/educert-platform check
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+check-infra: install
+	@$(VENV)/bin/educert-platform check
+
+migrate: install
+	@$(VENV)/bin/educert-migrate
+
+lint: install
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+
+format: install
+	@$(VENV)/bin/ruff format .
+	@$(VENV)/bin/ruff check --fix .
+
+bench-gateway: install
+	@$(PYTHON) bench/gateway_hop.py
+
+bench-events: install
+	@$(PYTHON) bench/event_path.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

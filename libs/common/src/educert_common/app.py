@@ -1,0 +1,162 @@
+"""The service app factory: one place that wires a service's database, broker, events and HTTP."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from educert_common.db import Database
+from educert_common.events.broker import Broker
+from educert_common.events.consumer import EventConsumer, EventHandler
+from educert_common.events.outbox import Outbox, OutboxRelay
+from educert_common.events.tables import MessagingTables
+from educert_common.http.health import ReadinessCheck, health_router
+from educert_common.http.middleware import MetricsMiddleware, RequestContextMiddleware
+from educert_common.http.problems import install_problem_handlers
+from educert_common.logging import configure_logging
+from educert_common.settings import ServiceSettings
+
+logger = logging.getLogger(__name__)
+
+BackgroundJob = Callable[["ServiceRuntime"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """What makes one service different from the others; everything else is shared."""
+
+    name: str
+    title: str
+    description: str
+    routers: Sequence[APIRouter]
+    messaging: MessagingTables
+    migrations_dir: Path
+    event_handlers: Mapping[str, EventHandler] = field(default_factory=dict)
+    # Long-running loops (expiry sweeps, schedulers) started and cancelled with the app.
+    background_jobs: Sequence[BackgroundJob] = ()
+    version: str = "0.1.0"
+
+
+@dataclass
+class ServiceRuntime:
+    """The live parts of a running service, kept on `app.state.runtime`."""
+
+    definition: ServiceDefinition
+    settings: ServiceSettings
+    database: Database
+    broker: Broker
+    outbox: Outbox
+    relay: OutboxRelay
+    consumer: EventConsumer | None
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    def readiness_checks(self) -> dict[str, ReadinessCheck]:
+        return {"database": self.database.ping, "broker": self.broker.ping}
+
+
+def api_prefix(service: str) -> str:
+    return f"/api/v1/{service}"
+
+
+def create_service_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
+    """Build the FastAPI app for one service."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(definition.name, settings.platform.log_level)
+        runtime = build_runtime(definition, settings)
+        app.state.runtime = runtime
+        await runtime.broker.start()
+        runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
+        if runtime.consumer is not None:
+            await runtime.consumer.start()
+        for job in definition.background_jobs:
+            runtime.tasks.append(asyncio.create_task(job(runtime), name=job.__name__))
+        logger.info("service started", extra={"port": settings.port})
+        try:
+            yield
+        finally:
+            if runtime.consumer is not None:
+                await runtime.consumer.stop()
+            runtime.relay.stop()
+            for task in runtime.tasks:
+                if task.get_name() != "outbox-relay":
+                    task.cancel()
+            await asyncio.gather(*runtime.tasks, return_exceptions=True)
+            await runtime.broker.close()
+            await runtime.database.dispose()
+            logger.info("service stopped")
+
+    app = FastAPI(
+        title=definition.title,
+        description=definition.description,
+        version=definition.version,
+        lifespan=lifespan,
+        openapi_url=f"{api_prefix(definition.name)}/openapi.json",
+        docs_url=f"{api_prefix(definition.name)}/docs",
+        redoc_url=None,
+    )
+    install_problem_handlers(app)
+    app.add_middleware(MetricsMiddleware, service=definition.name)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(health_router(lambda request: runtime_of(request).readiness_checks()))
+    for router in definition.routers:
+        app.include_router(router, prefix=api_prefix(definition.name))
+    return app
+
+
+def build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> ServiceRuntime:
+    database = Database.connect(
+        settings.resolved_database_url(), pool_size=settings.database_pool_size
+    )
+    broker = Broker(settings.platform.broker_url, prefix=settings.platform.broker_prefix)
+    outbox = Outbox(definition.messaging, source=definition.name)
+    relay = OutboxRelay(
+        database,
+        definition.messaging,
+        broker,
+        batch_size=settings.outbox_batch_size,
+        poll_seconds=settings.outbox_poll_seconds,
+        max_backoff_seconds=settings.outbox_max_backoff_seconds,
+        source=definition.name,
+    )
+    consumer = None
+    if definition.event_handlers:
+        consumer = EventConsumer(
+            service=definition.name,
+            database=database,
+            messaging=definition.messaging,
+            broker=broker,
+            handlers=definition.event_handlers,
+            prefetch=settings.consumer_prefetch,
+            retry_delays_ms=settings.consumer_retry_delays_ms,
+            delivery_limit=settings.consumer_delivery_limit,
+        )
+    return ServiceRuntime(definition, settings, database, broker, outbox, relay, consumer)
+
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+async def _session_in_transaction(request: Request) -> AsyncIterator[AsyncSession]:
+    async with runtime_of(request).database.transaction() as session:
+        yield session
+
+
+# One transaction per request, committed before the response is sent (scope="function").
+SessionDep = Annotated[AsyncSession, Depends(_session_in_transaction, scope="function")]
+
+
+def _outbox(request: Request) -> Outbox:
+    return runtime_of(request).outbox
+
+
+OutboxDep = Annotated[Outbox, Depends(_outbox)]

@@ -1,0 +1,131 @@
+"""Async engine, sessions and the one transaction scope every request and message runs in."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, MetaData, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def service_metadata() -> MetaData:
+    """Return a MetaData with the platform's constraint naming convention."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamptz column that refuses naive datetimes and always returns UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return value.astimezone(UTC) if value is not None else None
+
+
+@dataclass(slots=True)
+class Database:
+    """One service's engine and session factory."""
+
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def connect(cls, url: str, *, pool_size: int = 10) -> "Database":
+        engine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        )
+        # expire_on_commit=False: objects stay readable after the scope commits (no lazy reloads).
+        return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """Open a session in a transaction; commit when the block ends, roll back if it raises."""
+        async with self.sessionmaker() as session, session.begin():
+            yield session
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _server_url(database_url: str) -> tuple[str, str]:
+    url = make_url(database_url)
+    if not url.database:
+        raise ValueError("the database URL names no database")
+    return url.set(database="postgres").render_as_string(hide_password=False), url.database
+
+
+async def _autocommit_execute(database_url: str, statement: str) -> None:
+    server_url, _ = _server_url(database_url)
+    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def database_exists(database_url: str) -> bool:
+    server_url, name = _server_url(database_url)
+    engine = create_async_engine(server_url)
+    try:
+        async with engine.connect() as connection:
+            found = await connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            return found is not None
+    finally:
+        await engine.dispose()
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+async def ensure_database(database_url: str) -> bool:
+    """Create the database named in the URL if it is missing; return True if it was created."""
+    if await database_exists(database_url):
+        return False
+    _, name = _server_url(database_url)
+    try:
+        await _autocommit_execute(database_url, f"CREATE DATABASE {_quoted(name)}")
+    except Exception:
+        # Another process may have created it at the same moment.
+        if not await database_exists(database_url):
+            raise
+        return False
+    return True
+
+
+async def drop_database(database_url: str) -> None:
+    _, name = _server_url(database_url)
+    await _autocommit_execute(database_url, f"DROP DATABASE IF EXISTS {_quoted(name)} WITH (FORCE)")

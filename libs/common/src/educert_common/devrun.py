@@ -1,0 +1,200 @@
+"""Run the whole platform on one machine: what `make run` does after installing."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from urllib.error import URLError
+from urllib.parse import urlsplit
+from urllib.request import urlopen
+
+import aio_pika
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from educert_common.settings import SERVICE_NAMES, PlatformSettings
+
+STARTUP_DEADLINE_SECONDS = 60.0
+STOP_GRACE_SECONDS = 15.0
+COLOURS = ["36", "32", "35", "33", "34", "31"]
+POSTGRES_HINT = (
+    "start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+    "  (or: docker compose up -d postgres)"
+)
+RABBITMQ_HINT = "start it with: rabbitmq-server -detached  (or: docker compose up -d rabbitmq)"
+
+
+async def check_infrastructure(settings: PlatformSettings) -> list[str]:
+    """Return one readable line per dependency that cannot be reached (empty when all are)."""
+    problems = []
+    postgres = make_url(settings.postgres_url)
+    try:
+        connection = await asyncpg.connect(
+            host=postgres.host,
+            port=postgres.port or 5432,
+            user=postgres.username,
+            password=postgres.password,
+            database="postgres",
+            timeout=5,
+        )
+        await connection.close()
+    except Exception as exc:
+        problems.append(
+            f"PostgreSQL is not reachable at {postgres.host}:{postgres.port or 5432} "
+            f"({type(exc).__name__}: {exc}); {POSTGRES_HINT}"
+        )
+    try:
+        broker = await aio_pika.connect(settings.broker_url, timeout=5)
+        await broker.close()
+    except Exception as exc:
+        where = urlsplit(settings.broker_url)
+        problems.append(
+            f"RabbitMQ is not reachable at {where.hostname}:{where.port or 5672} "
+            f"({type(exc).__name__}: {exc}); {RABBITMQ_HINT}"
+        )
+    return problems
+
+
+@dataclass
+class Process:
+    name: str
+    module: str
+    port: int
+    colour: str
+    popen: subprocess.Popen[bytes] | None = None
+
+
+def planned_processes(settings: PlatformSettings) -> list[Process]:
+    processes = []
+    for index, service in enumerate(SERVICE_NAMES):
+        port = urlsplit(settings.service_url(service)).port or 80
+        processes.append(Process(service, f"{service}.main:create_app", port, COLOURS[index]))
+    gateway_port = int(os.environ.get("GATEWAY_PORT", "8000"))
+    processes.append(Process("gateway", "gateway.main:create_app", gateway_port, COLOURS[5]))
+    return processes
+
+
+def _readable(line: str) -> str:
+    """Turn a JSON log line into `time level message key=value`; leave other lines alone."""
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return line
+    if not isinstance(entry, dict) or "message" not in entry:
+        return line
+    clock = str(entry.pop("time", ""))[11:23]
+    level = str(entry.pop("level", "")).upper()
+    message = entry.pop("message")
+    for key in ("service", "logger"):
+        entry.pop(key, None)
+    extra = " ".join(f"{k}={v}" for k, v in entry.items() if k != "exception")
+    text = f"{clock} {level:<7} {message} {extra}".rstrip()
+    if "exception" in entry:
+        text += "\n" + str(entry["exception"])
+    return text
+
+
+def _pump(process: Process, width: int) -> None:
+    assert process.popen is not None and process.popen.stdout is not None
+    prefix = f"\033[{process.colour}m{process.name:<{width}} |\033[0m "
+    for raw in process.popen.stdout:
+        for line in _readable(raw.decode(errors="replace").rstrip()).splitlines():
+            sys.stdout.write(prefix + line + "\n")
+        sys.stdout.flush()
+
+
+def _ready(port: int, host: str) -> bool:
+    try:
+        with urlopen(f"http://{host}:{port}/readyz", timeout=2) as response:
+            return bool(response.status == 200)
+    except (URLError, OSError):
+        return False
+
+
+def run_platform(settings: PlatformSettings) -> int:
+    """Start every process, wait until all are ready, print where the docs are, stop on Ctrl-C."""
+    processes = planned_processes(settings)
+    width = max(len(p.name) for p in processes)
+    stop = threading.Event()
+    exit_code = 0
+
+    def request_stop(signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    host = settings.host
+    for process in processes:
+        process.popen = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                process.module,
+                "--factory",
+                "--host",
+                host,
+                "--port",
+                str(process.port),
+                "--no-access-log",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            # Own session: Ctrl-C reaches only this runner, which then stops them in order.
+            start_new_session=True,
+        )
+        threading.Thread(target=_pump, args=(process, width), daemon=True).start()
+
+    deadline = time.monotonic() + STARTUP_DEADLINE_SECONDS
+    pending = list(processes)
+    while pending and not stop.is_set() and time.monotonic() < deadline:
+        pending = [p for p in pending if not _ready(p.port, host)]
+        if any(p.popen is not None and p.popen.poll() is not None for p in processes):
+            break
+        if pending:
+            stop.wait(0.3)
+    failed = [p.name for p in processes if p.popen is not None and p.popen.poll() is not None]
+    if failed or (pending and not stop.is_set()):
+        names = ", ".join(failed or [p.name for p in pending])
+        print(f"\nEduCert could not start ({names}); stopping.", flush=True)
+        exit_code = 1
+        stop.set()
+    else:
+        gateway = processes[-1].port
+        print(
+            f"\nEduCert is running.\n"
+            f"  API docs (whole platform): http://{host}:{gateway}/docs\n"
+            f"  OpenAPI document:          http://{host}:{gateway}/openapi.json\n"
+            f"  Gateway readiness:         http://{host}:{gateway}/readyz\n"
+            f"Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+    while not stop.is_set():
+        if any(p.popen is not None and p.popen.poll() is not None for p in processes):
+            print("\nA process exited; stopping the platform.", flush=True)
+            exit_code = 1
+            break
+        stop.wait(0.5)
+    _stop_all(processes)
+    print("EduCert stopped.", flush=True)
+    return exit_code
+
+
+def _stop_all(processes: list[Process]) -> None:
+    # The gateway first, so nothing new comes in while the services drain.
+    for process in reversed(processes):
+        if process.popen is not None and process.popen.poll() is None:
+            process.popen.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for process in processes:
+        if process.popen is None:
+            continue
+        try:
+            process.popen.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.popen.pid, signal.SIGKILL)
+            process.popen.wait()

@@ -1,0 +1,170 @@
+"""The event catalogue: every event type and its `data`, shared by producers and consumers.
+
+docs/events.md describes each; a producer builds one of these models and a consumer parses the
+envelope's `data` back into it with `parse_event`.
+"""
+
+from datetime import date, datetime
+from typing import ClassVar, Literal, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from educert_common.events.envelope import EventEnvelope
+
+
+class Event(BaseModel):
+    """Base of every catalogued event's data; `event_type` is its routing key."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: ClassVar[str]
+    event_version: ClassVar[int] = 1
+
+
+CATALOGUE: dict[str, type[Event]] = {}
+EventT = TypeVar("EventT", bound=type[Event])
+
+
+def catalogued(event_class: EventT) -> EventT:
+    """Register an event class under its type; a type may be registered once."""
+    existing = CATALOGUE.get(event_class.event_type)
+    if existing is not None and existing is not event_class:
+        raise ValueError(f"event type {event_class.event_type} is already catalogued")
+    CATALOGUE[event_class.event_type] = event_class
+    return event_class
+
+
+def parse_event(envelope: EventEnvelope) -> Event:
+    """Return the typed data of a catalogued event."""
+    try:
+        event_class = CATALOGUE[envelope.type]
+    except KeyError:
+        raise LookupError(f"event type {envelope.type} is not in the catalogue") from None
+    return event_class.model_validate(envelope.data)
+
+
+Locale = Literal["zh", "en"]
+
+
+# identity ------------------------------------------------------------------------------------
+
+
+@catalogued
+class UserRealnameVerified(Event):
+    """An account's real name was confirmed by the population registry; records bind on it."""
+
+    event_type = "identity.user.realname_verified"
+
+    user_id: UUID
+    # Keyed hash (HMAC) of the ID number: records match on it without ever seeing the number.
+    id_number_hash: str
+    real_name: str
+    gender: Literal["male", "female"]
+    birth_date: date
+
+
+@catalogued
+class VerificationCodeIssued(Event):
+    """A one-time code must reach a person; notification delivers it and nothing else keeps it."""
+
+    event_type = "identity.verification_code.issued"
+
+    user_id: UUID | None
+    channel: Literal["sms", "email"]
+    destination: str
+    code: str
+    purpose: str
+    expires_at: datetime
+    locale: Locale = "zh"
+
+
+@catalogued
+class ActivationLinkIssued(Event):
+    """An e-mail address must be confirmed by following a signed, expiring link."""
+
+    event_type = "identity.activation_link.issued"
+
+    user_id: UUID
+    email: str
+    link: str
+    expires_at: datetime
+    locale: Locale = "zh"
+
+
+# payment -------------------------------------------------------------------------------------
+
+OrderPurpose = Literal["certification", "photo_check", "report", "courier"]
+
+
+@catalogued
+class OrderCreated(Event):
+    event_type = "payment.order.created"
+
+    order_id: UUID
+    user_id: UUID
+    purpose: OrderPurpose
+    reference_id: str
+    amount_fen: int
+
+
+@catalogued
+class OrderPaid(Event):
+    """Emitted exactly once per order, whoever paid and however often the provider called."""
+
+    event_type = "payment.order.paid"
+
+    order_id: UUID
+    user_id: UUID
+    purpose: OrderPurpose
+    reference_id: str
+    amount_fen: int
+    channel: Literal["wechat", "alipay"]
+    paid_at: datetime
+
+
+@catalogued
+class OrderExpired(Event):
+    event_type = "payment.order.expired"
+
+    order_id: UUID
+    user_id: UUID
+    purpose: OrderPurpose
+    reference_id: str
+
+
+@catalogued
+class OrderRefunded(Event):
+    event_type = "payment.order.refunded"
+
+    order_id: UUID
+    user_id: UUID
+    purpose: OrderPurpose
+    reference_id: str
+    refund_id: UUID
+    amount_fen: int
+    refunded_total_fen: int
+
+
+# notification --------------------------------------------------------------------------------
+
+
+@catalogued
+class MessageDelivered(Event):
+    event_type = "notification.message.delivered"
+
+    message_id: UUID
+    user_id: UUID | None
+    channel: Literal["sms", "email", "inbox"]
+    source_event_id: UUID
+
+
+@catalogued
+class MessageFailed(Event):
+    event_type = "notification.message.failed"
+
+    message_id: UUID
+    user_id: UUID | None
+    channel: Literal["sms", "email", "inbox"]
+    source_event_id: UUID
+    reason: str

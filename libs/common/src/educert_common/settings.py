@@ -1,0 +1,92 @@
+"""Settings shared by all processes (EDUCERT_*) and the base of each service's own (<SERVICE>_*)."""
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+SERVICE_NAMES = ("identity", "records", "certification", "payment", "notification")
+DEFAULT_PORTS = {
+    "gateway": 8000,
+    "identity": 8001,
+    "records": 8002,
+    "certification": 8003,
+    "payment": 8004,
+    "notification": 8005,
+}
+
+DEVELOPMENT_SECRET_MARKER = "dev-only"
+
+
+class PlatformSettings(BaseSettings):
+    """What every process of the platform agrees on: where things are and who signs tokens."""
+
+    model_config = SettingsConfigDict(env_prefix="EDUCERT_", extra="ignore")
+
+    environment: Environment = "development"
+    postgres_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+    # Every service database is named <prefix><service>; tests use a throwaway prefix per run.
+    database_prefix: str = "educert_"
+    broker_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    # Exchanges and queues are named <prefix>educert.*; tests use a throwaway prefix per run.
+    broker_prefix: str = ""
+    host: str = "127.0.0.1"
+    identity_url: str = "http://127.0.0.1:8001"
+    records_url: str = "http://127.0.0.1:8002"
+    certification_url: str = "http://127.0.0.1:8003"
+    payment_url: str = "http://127.0.0.1:8004"
+    notification_url: str = "http://127.0.0.1:8005"
+    jwt_issuer: str = "https://educert.local/identity"
+    jwt_audience: str = "educert"
+    # Empty means "<identity_url>/api/v1/identity/.well-known/jwks.json".
+    jwks_url: str = ""
+    jwks_cache_seconds: int = Field(default=300, ge=1)
+    log_level: str = "INFO"
+
+    def service_url(self, service: str) -> str:
+        if service not in SERVICE_NAMES:
+            raise ValueError(f"unknown service {service!r}")
+        return str(getattr(self, f"{service}_url")).rstrip("/")
+
+    def resolved_jwks_url(self) -> str:
+        if self.jwks_url:
+            return self.jwks_url
+        return f"{self.service_url('identity')}/api/v1/identity/.well-known/jwks.json"
+
+
+class ServiceSettings(BaseSettings):
+    """Base for one service's settings; a subclass sets `env_prefix` and adds its own fields."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service_name: str = ""
+    platform: PlatformSettings = Field(default_factory=PlatformSettings)
+    port: int = 0
+    # Empty means "<platform.postgres_url>/<platform.database_prefix><service_name>".
+    database_url: str = ""
+    database_pool_size: int = Field(default=10, ge=1)
+    outbox_batch_size: int = Field(default=500, ge=1, le=5000)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_max_backoff_seconds: float = Field(default=30.0, gt=0)
+    consumer_prefetch: int = Field(default=200, ge=1, le=5000)
+    # Delays between attempts of a failing event handler; after the last one it is dead-lettered.
+    consumer_retry_delays_ms: list[int] = Field(default=[1_000, 10_000, 60_000])
+    # The broker's own bound on redeliveries (a handler that crashes the process every time).
+    consumer_delivery_limit: int = Field(default=10, ge=1)
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        base = self.platform.postgres_url.rstrip("/")
+        return f"{base}/{self.platform.database_prefix}{self.service_name}"
+
+    @model_validator(mode="after")
+    def _refuse_development_secrets_in_production(self) -> "ServiceSettings":
+        if self.platform.environment != "production":
+            return self
+        for name, value in self:
+            if isinstance(value, str) and DEVELOPMENT_SECRET_MARKER in value:
+                raise ValueError(f"{name} still holds a development secret; set it for production")
+        return self

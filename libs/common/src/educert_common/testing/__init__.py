@@ -1,0 +1,1 @@
+"""Helpers for the platform's tests: throwaway databases and broker names, real processes."""

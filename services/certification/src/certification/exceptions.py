@@ -1,0 +1,1 @@
+"""Typed domain errors of the certification service (subclasses of DomainError)."""

@@ -1,0 +1,1 @@
+"""All SQL of the certification service (subclasses of educert_common.repository.Repository)."""

@@ -1,0 +1,4 @@
+"""The identity service.
+
+Real-name accounts, verification, login and tokens, partner API keys.
+"""

@@ -1,0 +1,1 @@
+"""Typed domain errors of the identity service (subclasses of DomainError)."""

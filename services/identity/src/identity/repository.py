@@ -1,0 +1,1 @@
+"""All SQL of the identity service (subclasses of educert_common.repository.Repository)."""

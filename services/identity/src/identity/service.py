@@ -1,0 +1,1 @@
+"""Domain rules of the identity service; functions flush, the calling scope commits."""

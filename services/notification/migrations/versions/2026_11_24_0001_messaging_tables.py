@@ -1,0 +1,25 @@
+"""Outbox and inbox tables.
+
+Revision ID: notification_0001
+Revises:
+Create Date: 2026-11-24
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+from educert_common.events.tables import create_messaging_tables, drop_messaging_tables
+
+revision: str = "notification_0001"
+down_revision: str | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    create_messaging_tables(op)
+
+
+def downgrade() -> None:
+    drop_messaging_tables(op)

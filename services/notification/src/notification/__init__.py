@@ -1,0 +1,4 @@
+"""The notification service.
+
+SMS, e-mail and in-app messages driven by events.
+"""

@@ -1,0 +1,1 @@
+"""Typed domain errors of the notification service (subclasses of DomainError)."""

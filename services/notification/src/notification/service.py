@@ -1,0 +1,1 @@
+"""Domain rules of the notification service; functions flush, the calling scope commits."""

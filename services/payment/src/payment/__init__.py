@@ -1,0 +1,4 @@
+"""The payment service.
+
+Orders, WeChat Pay and Alipay, proxy payment, refunds, receipts, reconciliation.
+"""

@@ -1,0 +1,1 @@
+"""Typed domain errors of the payment service (subclasses of DomainError)."""

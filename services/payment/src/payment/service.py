@@ -1,0 +1,1 @@
+"""Domain rules of the payment service; functions flush, the calling scope commits."""

@@ -1,0 +1,1 @@
+"""Typed domain errors of the records service (subclasses of DomainError)."""
