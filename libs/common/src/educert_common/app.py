@@ -137,6 +137,7 @@ def build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> S
             prefetch=settings.consumer_prefetch,
             retry_delays_ms=settings.consumer_retry_delays_ms,
             delivery_limit=settings.consumer_delivery_limit,
+            max_concurrency=settings.database_pool_size,
         )
     return ServiceRuntime(definition, settings, database, broker, outbox, relay, consumer)
 

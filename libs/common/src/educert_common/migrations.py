@@ -5,7 +5,7 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -43,10 +43,18 @@ def _run_sync(connection: Connection, target_metadata: MetaData) -> None:
         context.run_migrations()
 
 
+# Replicas starting together (Kubernetes init containers) must not migrate at the same time.
+MIGRATION_LOCK_KEY = 0x6564_7563_6572_74  # "educert"
+
+
 async def _run_online(url: str, target_metadata: MetaData) -> None:
     engine = create_async_engine(url, poolclass=pool.NullPool)
     try:
         async with engine.connect() as connection:
+            await connection.execute(
+                text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
+            await connection.commit()
             await connection.run_sync(_run_sync, target_metadata)
             await connection.commit()
     finally:

@@ -57,6 +57,7 @@ class EventConsumer:
         prefetch: int = 200,
         retry_delays_ms: Sequence[int] = (1_000, 10_000, 60_000),
         delivery_limit: int = 10,
+        max_concurrency: int = 16,
         shutdown_grace_seconds: float = 10.0,
     ) -> None:
         self.service = service
@@ -74,6 +75,8 @@ class EventConsumer:
         self._queue: AbstractQueue | None = None
         self._consumer_tag: str | None = None
         self._in_flight: set[asyncio.Task[Any]] = set()
+        # Handlers each hold a database connection: run no more at once than the pool can serve.
+        self._slots = asyncio.Semaphore(max_concurrency)
         self._stopping = False
         self.started = asyncio.Event()
 
@@ -129,7 +132,11 @@ class EventConsumer:
         if task is not None:
             self._in_flight.add(task)
         try:
-            await self.process(message)
+            async with self._slots:
+                if self._stopping:
+                    await message.nack(requeue=True)  # not started: leave it for the next consumer
+                    return
+                await self.process(message)
         finally:
             if task is not None:
                 self._in_flight.discard(task)
