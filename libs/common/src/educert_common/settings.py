@@ -67,6 +67,8 @@ class ServiceSettings(BaseSettings):
     # Empty means "<platform.postgres_url>/<platform.database_prefix><service_name>".
     database_url: str = ""
     database_pool_size: int = Field(default=10, ge=1)
+    # Empty means "var/storage/<service_name>" under the current directory.
+    storage_root: str = ""
     outbox_batch_size: int = Field(default=500, ge=1, le=5000)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_max_backoff_seconds: float = Field(default=30.0, gt=0)
@@ -81,6 +83,9 @@ class ServiceSettings(BaseSettings):
             return self.database_url
         base = self.platform.postgres_url.rstrip("/")
         return f"{base}/{self.platform.database_prefix}{self.service_name}"
+
+    def resolved_storage_root(self) -> str:
+        return self.storage_root or f"var/storage/{self.service_name}"
 
     @model_validator(mode="after")
     def _refuse_development_secrets_in_production(self) -> "ServiceSettings":
