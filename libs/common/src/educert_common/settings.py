@@ -44,6 +44,10 @@ class PlatformSettings(BaseSettings):
     jwks_url: str = ""
     jwks_cache_seconds: int = Field(default=300, ge=1)
     log_level: str = "INFO"
+    # Shared by services for /internal calls (the gateway never forwards those).
+    internal_token: str = "dev-only-internal-token"
+    # Key of the keyed hash of ID numbers that identity and records both match on.
+    id_number_index_secret: str = "dev-only-id-number-index"
 
     def service_url(self, service: str) -> str:
         if service not in SERVICE_NAMES:
