@@ -65,6 +65,22 @@ class UserRealnameVerified(Event):
 
 
 @catalogued
+class UserContactsChanged(Event):
+    """How to reach a user changed (registration, new e-mail or mobile, locale); notification
+    keeps its own copy of these contacts for events that name only a user id."""
+
+    event_type = "identity.user.contacts_changed"
+
+    user_id: UUID
+    email: str | None
+    email_verified: bool
+    mobile: str | None
+    # Only mainland numbers can receive SMS; foreign ones get e-mail only.
+    mobile_is_mainland: bool
+    locale: Locale = "zh"
+
+
+@catalogued
 class VerificationCodeIssued(Event):
     """A one-time code must reach a person; notification delivers it and nothing else keeps it."""
 
