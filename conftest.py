@@ -2,15 +2,18 @@
 
 import asyncio
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
+from educert_common.db import Database
 from educert_common.testing.infra import (
     configure_test_environment,
     delete_test_broker_entities,
     drop_test_databases,
 )
+from educert_common.testing.tokens import Tokens
 
 RUN_ID = configure_test_environment()
 
@@ -33,3 +36,23 @@ def _clean_up_after_run() -> Iterator[None]:
         return
     asyncio.run(drop_test_databases(settings))
     delete_test_broker_entities(settings.broker_prefix)
+
+
+@pytest.fixture(scope="session")
+async def tokens(migrated_services: None) -> AsyncIterator[Tokens]:
+    from identity.config import IdentitySettings
+
+    database = Database.connect(IdentitySettings().resolved_database_url(), pool_size=2)
+    from identity.service import signing_key_pem
+
+    async with database.transaction() as session:
+        kid, private_pem = await signing_key_pem(session)
+    public_pem = (
+        serialization.load_pem_private_key(private_pem.encode(), password=None)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    try:
+        yield Tokens(database, kid, private_pem, public_pem)
+    finally:
+        await database.dispose()

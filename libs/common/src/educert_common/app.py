@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from educert_common.auth.verifier import TokenVerifier
 from educert_common.db import Database
 from educert_common.events.broker import Broker
 from educert_common.events.consumer import EventConsumer, EventHandler
@@ -54,6 +55,7 @@ class ServiceRuntime:
     outbox: Outbox
     relay: OutboxRelay
     consumer: EventConsumer | None
+    token_verifier: TokenVerifier
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def readiness_checks(self) -> dict[str, ReadinessCheck]:
@@ -90,6 +92,7 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
                     task.cancel()
             await asyncio.gather(*runtime.tasks, return_exceptions=True)
             await runtime.broker.close()
+            await runtime.token_verifier.aclose()
             await runtime.database.dispose()
             logger.info("service stopped")
 
@@ -103,7 +106,9 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
         redoc_url=None,
     )
     install_problem_handlers(app)
-    app.add_middleware(MetricsMiddleware, service=definition.name)
+    app.add_middleware(
+        MetricsMiddleware, service=definition.name, route_prefix=api_prefix(definition.name)
+    )
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health_router(lambda request: runtime_of(request).readiness_checks()))
     for router in definition.routers:
@@ -139,7 +144,16 @@ def build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> S
             delivery_limit=settings.consumer_delivery_limit,
             max_concurrency=settings.database_pool_size,
         )
-    return ServiceRuntime(definition, settings, database, broker, outbox, relay, consumer)
+    return ServiceRuntime(
+        definition,
+        settings,
+        database,
+        broker,
+        outbox,
+        relay,
+        consumer,
+        token_verifier=TokenVerifier.from_settings(settings.platform),
+    )
 
 
 def runtime_of(request: Request) -> ServiceRuntime:

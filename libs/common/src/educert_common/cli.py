@@ -56,3 +56,7 @@ def platform_main(argv: list[str] | None = None) -> None:
         return
     migrate_main([])
     sys.exit(run_platform(settings))
+
+
+if __name__ == "__main__":
+    platform_main()

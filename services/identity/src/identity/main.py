@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from educert_common.app import ServiceDefinition, create_service_app
 from identity import __doc__ as SERVICE_DESCRIPTION
-from identity import api, events
+from identity import api, events, service
 from identity.config import IdentitySettings
 from identity.models import messaging
 
@@ -18,6 +18,7 @@ DEFINITION = ServiceDefinition(
     messaging=messaging,
     migrations_dir=Path(__file__).resolve().parents[2] / "migrations",
     event_handlers=events.HANDLERS,
+    background_jobs=[service.ensure_signing_key_at_startup],
 )
 
 

@@ -220,13 +220,13 @@ class TokenVerifier:
         key = self._keys.get(kid)
         if key is not None and self._keys_fresh():
             return key
-        if key is None and not self._may_refetch() and self._keys_fresh():
+        if key is None and self._keys_fresh() and not self._may_refetch():
             raise InvalidToken("unknown key")
         try:
             await self.refresh(force=key is None)
         except KeysUnavailable:
             if key is not None:
-                # Identity is briefly unreachable: keep trusting keys we already hold.
+                # Identity is briefly unreachable: keep trusting keys already held.
                 return key
             raise
         key = self._keys.get(kid)
@@ -243,13 +243,16 @@ class TokenVerifier:
     async def refresh(self, *, force: bool = False) -> None:
         """Fetch the key set (one fetch at a time; rate-limited unless the cache is stale)."""
         async with self._fetch_lock:
-            if self._keys_fresh() and not (force and self._may_refetch()):
+            if self._keys_fresh() and not force:
                 return
-            if not self._keys_fresh() and not self._may_refetch() and self._keys:
-                return
+            if not self._may_refetch():
+                # Fetched (or failed to) a moment ago: use what is held rather than ask again.
+                if self._keys:
+                    return
+                raise KeysUnavailable(f"cannot fetch {self.jwks_url} (recently failed)")
             self._attempted_at = time.monotonic()
             keys = await self._fetch()
-            if set(keys) != set(self._keys):
+            if set(self._keys) - set(keys):
                 # A key left the set (revoked or retired): forget tokens verified with it.
                 self._tokens.clear()
             self._keys = keys

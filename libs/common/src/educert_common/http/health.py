@@ -15,7 +15,8 @@ READINESS_TIMEOUT_SECONDS = 2.0
 
 def health_router(checks: Callable[[Request], Mapping[str, ReadinessCheck]]) -> APIRouter:
     """Build the probe routes; `checks` names each dependency and how to test it."""
-    router = APIRouter(tags=["health"])
+    # Probes are for orchestrators, not API users: kept out of the OpenAPI document.
+    router = APIRouter(tags=["health"], include_in_schema=False)
 
     @router.get("/healthz", summary="Liveness probe")
     async def healthz() -> dict[str, str]:
@@ -43,7 +44,7 @@ def health_router(checks: Callable[[Request], Mapping[str, ReadinessCheck]]) -> 
         body["checks"] = results
         return JSONResponse(body, status_code=503, media_type=PROBLEM_CONTENT_TYPE)
 
-    @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+    @router.get("/metrics", summary="Prometheus metrics")
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

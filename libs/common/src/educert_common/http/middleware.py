@@ -72,9 +72,12 @@ class RequestContextMiddleware:
 class MetricsMiddleware:
     """Count and time requests by route template (not raw path, to keep label sets bounded)."""
 
-    def __init__(self, app: ASGIApp, service: str) -> None:
+    def __init__(self, app: ASGIApp, service: str, route_prefix: str = "") -> None:
         self.app = app
         self.service = service
+        # FastAPI keeps included routers nested, so a route knows its path without the prefix
+        # the app included it under; services include their routers under this one prefix.
+        self.route_prefix = route_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -94,6 +97,13 @@ class MetricsMiddleware:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
+            if (
+                self.route_prefix
+                and template != "unmatched"
+                and scope["path"].startswith(self.route_prefix)
+                and not template.startswith(self.route_prefix)
+            ):
+                template = self.route_prefix + template
             method = scope["method"]
             HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()
             HTTP_LATENCY.labels(self.service, method, template).observe(

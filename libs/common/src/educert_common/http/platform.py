@@ -3,11 +3,20 @@
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
+from educert_common.auth import CurrentPrincipal
+
 
 class ServiceAbout(BaseModel):
     service: str
     version: str
     title: str
+
+
+class WhoAmI(BaseModel):
+    subject: str
+    roles: list[str]
+    institution: str | None
+    scopes: list[str]
 
 
 def platform_router(service: str) -> APIRouter:
@@ -18,5 +27,19 @@ def platform_router(service: str) -> APIRouter:
         """Return the service's name and version."""
         app = request.app
         return ServiceAbout(service=service, version=app.version, title=app.title)
+
+    @router.get(
+        "/whoami",
+        response_model=WhoAmI,
+        summary=f"Show the caller as the {service} service sees it",
+    )
+    async def whoami(principal: CurrentPrincipal) -> WhoAmI:
+        """Return the subject, roles, institution and scopes of the caller's access token."""
+        return WhoAmI(
+            subject=principal.subject,
+            roles=sorted(principal.roles),
+            institution=principal.institution,
+            scopes=sorted(principal.scopes),
+        )
 
     return router

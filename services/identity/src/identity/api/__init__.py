@@ -3,6 +3,8 @@
 from fastapi import APIRouter
 
 from educert_common.http.platform import platform_router
+from identity.api import keys
 
 router = APIRouter()
 router.include_router(platform_router("identity"))
+router.include_router(keys.router)

@@ -1,0 +1,32 @@
+"""Settings of the gateway (environment variables prefixed GATEWAY_)."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from educert_common.settings import PlatformSettings
+
+
+class GatewaySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    platform: PlatformSettings = Field(default_factory=PlatformSettings)
+    port: int = 8000
+    # Longest wait for an upstream's response headers, and between two body chunks.
+    upstream_timeout_seconds: float = Field(default=30.0, gt=0)
+    upstream_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Pooled keep-alive connections to all upstreams together; idle ones are dropped before
+    # uvicorn's own 5 s keep-alive timeout, so a reused connection is never a closed one.
+    upstream_pool_size: int = Field(default=256, ge=1)
+    upstream_keepalive_seconds: float = Field(default=4.0, gt=0)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
+    # Token bucket per client (token subject, else peer IP): refill per second and capacity.
+    rate_limit_per_second: float = Field(default=50.0, gt=0)
+    rate_limit_burst: int = Field(default=100, ge=1)
+    rate_limit_max_clients: int = Field(default=100_000, ge=1)
+    cors_allowed_origins: list[str] = Field(default_factory=list)
+    cors_max_age_seconds: int = Field(default=600, ge=0)
+    openapi_cache_seconds: float = Field(default=30.0, ge=0)
+    openapi_fetch_timeout_seconds: float = Field(default=3.0, gt=0)
+    # Tokens bought with an API key are reused until this long before they expire.
+    api_key_token_margin_seconds: float = Field(default=30.0, ge=0)
+    api_key_cache_size: int = Field(default=10_000, ge=1)

@@ -1,0 +1,1 @@
+"""Gateway parts tested on their own."""

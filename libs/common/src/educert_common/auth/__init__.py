@@ -1,0 +1,37 @@
+"""Access tokens: verification against identity's JWKS and the FastAPI dependencies built on it."""
+
+from educert_common.auth.dependencies import (
+    OVERSEEING_ROLES,
+    CurrentPrincipal,
+    authenticate,
+    bearer_token,
+    ensure_owner,
+    require_roles,
+    require_scopes,
+)
+from educert_common.auth.verifier import (
+    ACCESS_TOKEN_TYPE,
+    ALLOWED_ALGORITHMS,
+    InvalidToken,
+    KeysUnavailable,
+    Principal,
+    TokenVerifier,
+    keys_from_jwks,
+)
+
+__all__ = [
+    "ACCESS_TOKEN_TYPE",
+    "ALLOWED_ALGORITHMS",
+    "OVERSEEING_ROLES",
+    "CurrentPrincipal",
+    "InvalidToken",
+    "KeysUnavailable",
+    "Principal",
+    "TokenVerifier",
+    "authenticate",
+    "bearer_token",
+    "ensure_owner",
+    "keys_from_jwks",
+    "require_roles",
+    "require_scopes",
+]

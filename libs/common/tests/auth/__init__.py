@@ -1,0 +1,1 @@
+"""Access-token verification against a real identity process."""

@@ -1,0 +1,119 @@
+"""`make run` as a newcomer runs it: the platform comes up, answers, and stops on Ctrl-C."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from educert_common.settings import SERVICE_NAMES
+from educert_common.testing.processes import free_port
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def processes_mentioning(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if marker in cmdline and str(os.getpid()) != entry.name:
+            found.append(int(entry.name))
+    return found
+
+
+def test_make_run_starts_the_platform_and_ctrl_c_stops_all_of_it(migrated_services: None) -> None:
+    ports = {name: free_port() for name in (*SERVICE_NAMES, "gateway")}
+    env = {
+        **os.environ,
+        "GATEWAY_PORT": str(ports["gateway"]),
+        **{
+            f"EDUCERT_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}"
+            for name in SERVICE_NAMES
+        },
+    }
+    make = subprocess.Popen(
+        ["make", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, like a terminal's foreground job
+    )
+    output = b""
+    try:
+        deadline = time.monotonic() + 180
+        ready = False
+        while time.monotonic() < deadline and make.poll() is None:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{ports['gateway']}/readyz", timeout=2)
+                if response.status_code == 200:
+                    ready = True
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        assert ready, "the gateway never became ready"
+        docs = httpx.get(f"http://127.0.0.1:{ports['gateway']}/docs", timeout=5)
+        assert docs.status_code == 200
+        through_gateway = httpx.get(
+            f"http://127.0.0.1:{ports['gateway']}/api/v1/records/about", timeout=5
+        )
+        assert through_gateway.json()["service"] == "records"
+
+        os.killpg(make.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
+        output, _ = make.communicate(timeout=60)
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGKILL)
+            output += make.communicate()[0]
+
+    text = output.decode(errors="replace")
+    assert f"http://127.0.0.1:{ports['gateway']}/docs" in text, text[-3000:]
+    assert "EduCert stopped." in text, text[-3000:]
+    assert not [name for name, port in ports.items() if port_open(port)]
+    assert processes_mentioning(f"--port {ports['records']}") == []
+    assert processes_mentioning(f"--port {ports['gateway']}") == []
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("EDUCERT_BROKER_URL", "amqp://guest:guest@127.0.0.1:{port}/", "RabbitMQ"),
+        ("EDUCERT_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:{port}", "PostgreSQL"),
+    ],
+)
+def test_an_unreachable_dependency_is_named_with_how_to_start_it(
+    variable: str, value: str, named: str
+) -> None:
+    env = {**os.environ, variable: value.format(port=free_port())}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "educert_common.cli", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert f"{named} is not reachable" in result.stderr
+    assert "start it with" in result.stderr
+    assert "Traceback" not in result.stderr
