@@ -39,10 +39,14 @@ def processes_mentioning(marker: str) -> list[int]:
 
 
 def test_make_run_starts_the_platform_and_ctrl_c_stops_all_of_it(migrated_services: None) -> None:
-    ports = {name: free_port() for name in (*SERVICE_NAMES, "gateway")}
+    ports = {name: free_port() for name in (*SERVICE_NAMES, "gateway", "sink", "carrier", "smtp")}
     env = {
         **os.environ,
         "GATEWAY_PORT": str(ports["gateway"]),
+        # The development stand-ins for the outside world, on ports of this test's own.
+        "NOTIFICATION_DEV_SMTP_SINK_HTTP_PORT": str(ports["sink"]),
+        "NOTIFICATION_SMS_CARRIER_URL": f"http://127.0.0.1:{ports['carrier']}",
+        "NOTIFICATION_SMTP_PORT": str(ports["smtp"]),
         **{
             f"EDUCERT_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}"
             for name in SERVICE_NAMES

@@ -70,10 +70,28 @@ class Process:
 
 def planned_processes(settings: PlatformSettings) -> list[Process]:
     processes = []
+    if settings.environment != "production":
+        # Stand-ins for the outside world that notification sends to (started first, stopped
+        # last): an SMTP sink whose mail operators read at /api/v1/notification/dev/mail, and
+        # an SMS carrier that records messages. SMTP itself listens on NOTIFICATION_SMTP_PORT.
+        carrier_url = os.environ.get("NOTIFICATION_SMS_CARRIER_URL", "http://127.0.0.1:8026")
+        sink_port = int(os.environ.get("NOTIFICATION_DEV_SMTP_SINK_HTTP_PORT", "8025"))
+        processes.append(
+            Process("smtp-sink", "notification.devtools.smtp_sink:create_app", sink_port, "90")
+        )
+        processes.append(
+            Process(
+                "sms-carrier",
+                "notification.devtools.carrier:create_app",
+                urlsplit(carrier_url).port or 80,
+                "37",
+            )
+        )
     for index, service in enumerate(SERVICE_NAMES):
         port = urlsplit(settings.service_url(service)).port or 80
         processes.append(Process(service, f"{service}.main:create_app", port, COLOURS[index]))
     gateway_port = int(os.environ.get("GATEWAY_PORT", "8000"))
+    # The gateway stays last: it is stopped first and its port is the one printed.
     processes.append(Process("gateway", "gateway.main:create_app", gateway_port, COLOURS[5]))
     return processes
 

@@ -1,5 +1,6 @@
 """Settings of the notification service (environment variables prefixed NOTIFICATION_)."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from educert_common.settings import ServiceSettings
@@ -10,3 +11,45 @@ class NotificationSettings(ServiceSettings):
 
     service_name: str = "notification"
     port: int = 8005
+
+    # E-mail over SMTP. The defaults point at the development SMTP sink that `make run` starts.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=1025, ge=1, le=65535)
+    smtp_start_tls: bool = False  # upgrade a plain connection with STARTTLS
+    smtp_use_tls: bool = False  # implicit TLS (port 465)
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    mail_from: str = "EduCert <no-reply@educert.local>"
+    # Message-IDs are <delivery id>@<this>, so a resent attempt carries the same id.
+    message_id_domain: str = "notification.educert.local"
+
+    # SMS through a carrier API shaped like Alibaba Cloud / Tencent Cloud SMS.
+    sms_carrier_url: str = "http://127.0.0.1:8026"
+    sms_access_key_id: str = "dev-only-sms-access-key"
+    sms_access_key_secret: str = "dev-only-sms-access-secret"
+    sms_sign_name: str = "EduCert"
+    sms_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Upper bound for a rendered SMS text (checked when a template is saved).
+    sms_max_chars: int = Field(default=300, ge=20, le=1000)
+
+    # Send limits per destination (number or address) for rate-limited routes (codes).
+    code_limit_per_minute: int = Field(default=1, ge=1)
+    code_limit_per_day: int = Field(default=10, ge=1)
+
+    # The delivery worker.
+    delivery_enabled: bool = True
+    delivery_max_attempts: int = Field(default=5, ge=1, le=50)
+    delivery_backoff_base_seconds: float = Field(default=2.0, gt=0)
+    delivery_backoff_max_seconds: float = Field(default=300.0, gt=0)
+    # A claimed delivery not recorded within this time is taken over by another worker.
+    delivery_lease_seconds: float = Field(default=60.0, gt=0)
+    delivery_batch_size: int = Field(default=200, ge=1, le=5000)
+    delivery_concurrency: int = Field(default=50, ge=1, le=1000)
+    delivery_poll_seconds: float = Field(default=1.0, gt=0)
+
+    # Development tools (captured-mail endpoint); never available in production.
+    dev_tools_enabled: bool = True
+
+    def dev_tools_available(self) -> bool:
+        return self.dev_tools_enabled and self.platform.environment != "production"

@@ -1,5 +1,38 @@
-"""Events the notification service consumes (type -> handler) and emits (through the outbox)."""
+"""Events the notification service consumes (type -> handler) and emits (through the outbox).
 
+Consumed: identity.user.contacts_changed (kept as the recipients table) and every catalogued
+event about a user or carrying a destination; which of those reach anyone, through which
+template and channels, is data (the routes table), not code. Emitted: notification.message.
+delivered and notification.message.failed, written with the delivery's status change.
+"""
+
+import functools
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from educert_common.events.catalogue import UserContactsChanged
 from educert_common.events.consumer import EventHandler
+from educert_common.events.envelope import EventEnvelope
+from notification import service
+from notification.config import NotificationSettings
 
-HANDLERS: dict[str, EventHandler] = {}
+
+@functools.cache
+def _settings() -> NotificationSettings:
+    return NotificationSettings()
+
+
+async def on_contacts_changed(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """Keep the user's contacts and locale for events that name only the user."""
+    await service.apply_contacts(session, envelope)
+
+
+async def on_routable_event(session: AsyncSession, envelope: EventEnvelope) -> None:
+    """Write the message and its deliveries; the delivery worker sends them after commit."""
+    await service.notify(session, envelope, settings=_settings())
+
+
+HANDLERS: dict[str, EventHandler] = {
+    UserContactsChanged.event_type: on_contacts_changed,
+    **{event_type: on_routable_event for event_type in service.handled_event_types()},
+}

@@ -8,6 +8,7 @@ from educert_common.app import ServiceDefinition, create_service_app
 from notification import __doc__ as SERVICE_DESCRIPTION
 from notification import api, events
 from notification.config import NotificationSettings
+from notification.delivery import delivery_job
 from notification.models import messaging
 
 DEFINITION = ServiceDefinition(
@@ -18,6 +19,7 @@ DEFINITION = ServiceDefinition(
     messaging=messaging,
     migrations_dir=Path(__file__).resolve().parents[2] / "migrations",
     event_handlers=events.HANDLERS,
+    background_jobs=[delivery_job],
 )
 
 

@@ -1,0 +1,153 @@
+"""Templates: sandboxed Jinja2, strict about undefined names, autoescaped for e-mail HTML.
+
+A template is checked when it is saved (syntax, a render with its sample data, the SMS length
+bound), so a broken one never reaches the send path.
+"""
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta
+from jinja2 import Template as JinjaTemplate
+from jinja2.sandbox import SandboxedEnvironment
+
+from educert_common.masking import mask_email, mask_mobile
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAX_SOURCE_CHARS = 20_000
+MAX_SUBJECT_CHARS = 200
+
+_text_environment = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+_html_environment = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateParts:
+    channel: str
+    subject: str | None
+    body: str
+    html_body: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    subject: str | None
+    body: str
+    html_body: str | None
+
+
+class TemplateProblem(Exception):
+    """A template that cannot be used: names the field and says why."""
+
+    def __init__(self, field: str, code: str, detail: str) -> None:
+        super().__init__(f"{field}: {detail}")
+        self.field = field
+        self.code = code
+        self.detail = detail
+
+
+@functools.lru_cache(maxsize=1024)
+def _compile(source: str, html: bool) -> JinjaTemplate:
+    environment = _html_environment if html else _text_environment
+    return environment.from_string(source)
+
+
+def compile_source(source: str, *, html: bool, field: str) -> JinjaTemplate:
+    if len(source) > MAX_SOURCE_CHARS:
+        raise TemplateProblem(field, "template_too_long", f"at most {MAX_SOURCE_CHARS} characters")
+    try:
+        return _compile(source, html)
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem(
+            field, "template_syntax", f"line {exc.lineno}: {exc.message or exc}"
+        ) from exc
+
+
+def _render(source: str, context: Mapping[str, Any], *, html: bool, field: str) -> str:
+    template = compile_source(source, html=html, field=field)
+    try:
+        return template.render(**context)
+    except TemplateError as exc:  # UndefinedError, SecurityError, ...
+        raise TemplateProblem(field, "template_render", exc.message or str(exc)) from exc
+    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+        raise TemplateProblem(field, "template_render", f"{type(exc).__name__}: {exc}") from exc
+
+
+def render(parts: TemplateParts, context: Mapping[str, Any], *, sms_max_chars: int) -> Rendered:
+    """Render all parts of a template for one channel; raise TemplateProblem if any fails."""
+    subject = None
+    if parts.subject is not None:
+        # A header: one line, no control characters (no header injection through data).
+        subject = " ".join(_render(parts.subject, context, html=False, field="subject").split())
+        if len(subject) > MAX_SUBJECT_CHARS:
+            raise TemplateProblem("subject", "subject_too_long", f"over {MAX_SUBJECT_CHARS}")
+    body = _render(parts.body, context, html=False, field="body").strip()
+    if not body:
+        raise TemplateProblem("body", "template_empty", "renders to an empty text")
+    if parts.channel == "sms" and len(body) > sms_max_chars:
+        raise TemplateProblem(
+            "body", "sms_too_long", f"{len(body)} characters, at most {sms_max_chars}"
+        )
+    html_body = None
+    if parts.html_body is not None:
+        html_body = _render(parts.html_body, context, html=True, field="html_body")
+    return Rendered(subject, body, html_body)
+
+
+def check_template(
+    parts: TemplateParts, sample_data: Mapping[str, Any], *, sms_max_chars: int
+) -> Rendered:
+    """Refuse a template at save time: structure per channel, syntax, a render of the samples."""
+    if parts.channel in ("email", "inbox") and not (parts.subject or "").strip():
+        raise TemplateProblem("subject", "subject_required", "e-mail and inbox need a subject")
+    if parts.channel != "email" and parts.html_body is not None:
+        raise TemplateProblem("html_body", "html_not_allowed", "only e-mail has an HTML part")
+    if parts.channel == "sms" and parts.subject is not None:
+        raise TemplateProblem("subject", "subject_not_allowed", "SMS has no subject")
+    return render(parts, template_context(sample_data), sms_max_chars=sms_max_chars)
+
+
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def template_context(
+    data: Mapping[str, Any], *, occurred_at: datetime | None = None
+) -> dict[str, Any]:
+    """The names a template sees: the event's data plus derived, display-ready values.
+
+    `<x>_fen` gets `<x>_yuan` ("360.00"); ISO times get `<x>_local` (Asia/Shanghai, minutes);
+    `destination`/`email`/`mobile` get a masked twin; `expires_at` gets `expires_minutes`.
+    """
+    context: dict[str, Any] = dict(data)
+    for key, value in data.items():
+        if key.endswith("_fen") and isinstance(value, int):
+            context[key[: -len("_fen")] + "_yuan"] = f"{value / 100:.2f}"
+        if isinstance(value, str) and _ISO_DATETIME.match(value):
+            try:
+                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            if moment.tzinfo is not None:
+                context[key + "_local"] = moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+                if key == "expires_at" and occurred_at is not None:
+                    minutes = max(1, round((moment - occurred_at).total_seconds() / 60))
+                    context["expires_minutes"] = minutes
+    for key in ("destination", "email", "mobile"):
+        value = data.get(key)
+        if isinstance(value, str):
+            masked = mask_email(value) if "@" in value else mask_mobile(value)
+            context[key + "_masked"] = masked
+    if "expires_at" in data and "expires_minutes" not in context:
+        context["expires_minutes"] = 5
+    return context
+
+
+@functools.lru_cache(maxsize=1024)
+def referenced_names(source: str) -> frozenset[str]:
+    """The context names a template reads (what a carrier template declares as parameters)."""
+    return frozenset(meta.find_undeclared_variables(_text_environment.parse(source)))

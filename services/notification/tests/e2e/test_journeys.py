@@ -1,0 +1,311 @@
+"""The notification service as a real process: events from the broker, mail through the real
+SMTP sink, SMS through the development carrier, the API with real tokens."""
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from educert_common.db import Database
+from educert_common.settings import PlatformSettings
+from educert_common.testing.processes import RunningProcess
+from educert_common.testing.tokens import Tokens
+from educert_common.testing.waiting import wait_until
+
+from ..conftest import DevTools
+from ..support import (
+    activation_link,
+    carrier_fault,
+    carrier_messages,
+    code_issued,
+    consumer_count,
+    contacts_changed,
+    deliveries_of,
+    fresh_email,
+    mainland_number,
+    order_paid,
+    publish,
+)
+
+pytestmark = pytest.mark.e2e
+API = "/api/v1/notification"
+
+
+@dataclass
+class Running:
+    notification: RunningProcess
+    client: httpx.AsyncClient
+    operator: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+async def running(
+    dev_tools: DevTools, tokens: Tokens, notification_logs: Path
+) -> AsyncIterator[Running]:
+    identity = RunningProcess("identity", "identity.main:create_app", log_dir=notification_logs)
+    identity.start()
+    try:
+        await identity.wait_ready()
+        notification = RunningProcess(
+            "notification",
+            "notification.main:create_app",
+            env={**dev_tools.env, "EDUCERT_IDENTITY_URL": identity.url},
+            log_dir=notification_logs,
+        ).start()
+        try:
+            await notification.wait_ready()
+            queue = f"{PlatformSettings().broker_prefix}notification.events"
+
+            async def consuming() -> bool:
+                return await consumer_count(queue) > 0
+
+            await wait_until(consuming, timeout=20, message="notification consuming")
+            operator = await tokens.mint(f"operator-{uuid.uuid4()}", roles=("operator",))
+            async with httpx.AsyncClient(base_url=notification.url, timeout=10) as client:
+                yield Running(notification, client, {"Authorization": f"Bearer {operator}"})
+        finally:
+            notification.stop()
+    finally:
+        identity.stop()
+
+
+async def as_user(tokens: Tokens, user_id: uuid.UUID) -> dict[str, str]:
+    return {"Authorization": f"Bearer {await tokens.mint(str(user_id))}"}
+
+
+async def mail_to(running: Running, address: str) -> list[dict[str, Any]]:
+    response = await running.client.get(
+        f"{API}/dev/mail", params={"to": address}, headers=running.operator
+    )
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+async def test_code_event_produces_exactly_one_sms_and_one_inbox_entry(
+    running: Running, dev_tools: DevTools, tokens: Tokens, database: Database
+) -> None:
+    user_id, phone = uuid.uuid4(), mainland_number()
+    event = code_issued(phone, user_id=user_id, code="905512", locale="en")
+    await publish(event)
+
+    async def sms_arrived() -> list[Any]:
+        return list((await carrier_messages(dev_tools.carrier.url, phone))["items"])
+
+    (sms,) = await wait_until(sms_arrived, timeout=15, message="the sms")
+    assert sms["params"]["code"] == "905512"
+    assert sms["template_code"] == "SMS_EDUCERT_CODE_EN"
+    user = await as_user(tokens, user_id)
+    inbox = (await running.client.get(f"{API}/inbox", headers=user)).json()["items"]
+    assert [item["title"] for item in inbox] == ["Verification code sent"]
+    assert "905512" not in inbox[0]["body"]  # the code itself stays on the phone
+    assert "139****" in inbox[0]["body"]
+    deliveries = await deliveries_of(database, event.id)
+    assert sorted((d.channel, d.status) for d in deliveries) == [
+        ("inbox", "sent"),
+        ("sms", "sent"),
+    ]
+
+
+async def test_redelivery_sends_nothing_twice(
+    running: Running, dev_tools: DevTools, database: Database
+) -> None:
+    phone = mainland_number()
+    event = code_issued(phone, user_id=uuid.uuid4())
+    await publish(event, event)
+
+    async def sent() -> bool:
+        return {d.status for d in await deliveries_of(database, event.id)} == {"sent"}
+
+    await wait_until(sent, timeout=15, message="delivered")
+    await publish(event)  # the broker redelivers after everything was sent
+
+    async def third_copy_consumed() -> bool:
+        async with database.transaction() as session:
+            from sqlalchemy import text
+
+            # The consumer acknowledged it: nothing is left in the queue for it.
+            count = await session.scalar(
+                text("SELECT count(*) FROM inbox_events WHERE event_id = :id"), {"id": event.id}
+            )
+        return count == 1
+
+    await wait_until(third_copy_consumed)
+    assert len(await deliveries_of(database, event.id)) == 2
+    received = await carrier_messages(dev_tools.carrier.url, phone)
+    assert [m["requests"] for m in received["items"]] == [1]
+
+
+async def test_activation_link_arrives_as_a_real_email(
+    running: Running, database: Database
+) -> None:
+    user_id, address = uuid.uuid4(), fresh_email("activate")
+    event = activation_link(user_id, address, locale="en")
+    await publish(event)
+
+    async def arrived() -> list[dict[str, Any]]:
+        return await mail_to(running, address)
+
+    (mail,) = await wait_until(arrived, timeout=15, message="the activation mail")
+    assert mail["subject"] == "Activate your EduCert e-mail address"
+    (email_delivery,) = [d for d in await deliveries_of(database, event.id) if d.channel == "email"]
+    assert mail["message_id"] == f"<{email_delivery.id}@notification.educert.local>"
+    detail = (
+        await running.client.get(f"{API}/dev/mail/{mail['id']}", headers=running.operator)
+    ).json()
+    link = event.data["link"]
+    assert link in detail["text"]
+    assert link.replace("&", "&amp;") in detail["html"]  # autoescaped HTML part
+    assert detail["headers"]["To"] == address
+
+
+async def test_foreign_number_gets_email_not_sms(
+    running: Running, dev_tools: DevTools, database: Database
+) -> None:
+    user_id, address, foreign = uuid.uuid4(), fresh_email("abroad"), "+1 415 555 0100"
+    await publish(contacts_changed(user_id, email=address, mobile=foreign, mainland=False))
+
+    async def contacts_known() -> bool:
+        async with database.transaction() as session:
+            from notification.models import Recipient
+
+            return await session.get(Recipient, user_id) is not None
+
+    await wait_until(contacts_known)
+    event = order_paid(user_id)
+    await publish(event)
+    (mail,) = await wait_until(lambda: mail_to(running, address), timeout=15)
+    assert "EduCert" in mail["subject"]
+    channels = sorted(d.channel for d in await deliveries_of(database, event.id))
+    assert channels == ["email", "inbox"]
+    received = await carrier_messages(dev_tools.carrier.url, "+14155550100")
+    assert received["items"] == []
+
+
+async def test_template_errors_are_refused_at_save(running: Running, tokens: Tokens) -> None:
+    listed = await running.client.get(
+        f"{API}/templates",
+        params={"key": "verification_code", "channel": "sms", "locale": "zh"},
+        headers=running.operator,
+    )
+    (template,) = listed.json()["items"]
+    url = f"{API}/templates/{template['id']}"
+
+    broken = await running.client.patch(
+        url, json={"body": "验证码 {{ code "}, headers=running.operator
+    )
+    assert broken.status_code == 422
+    problem = broken.json()
+    assert problem["code"] == "template_invalid"
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [("body", "template_syntax")]
+
+    unknown = await running.client.patch(
+        url, json={"body": "{{ pasword }}"}, headers={**running.operator, "Accept-Language": "en"}
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["code"] == "template_render"
+
+    preview = await running.client.post(f"{url}/preview", json={}, headers=running.operator)
+    assert preview.status_code == 200
+    assert "123456" in preview.json()["body"]
+
+    edited = await running.client.patch(
+        url,
+        json={"body": "验证码{{ code }}，{{ expires_minutes }}分钟内有效。"},
+        headers=running.operator,
+    )
+    assert edited.status_code == 200
+    assert edited.json()["version"] == template["version"] + 1
+
+    applicant = await as_user(tokens, uuid.uuid4())
+    assert (await running.client.get(f"{API}/templates", headers=applicant)).status_code == 403
+    extra = await running.client.patch(url, json={"version": 99}, headers=running.operator)
+    assert extra.status_code == 422
+
+
+async def test_one_user_cannot_read_anothers_inbox(
+    running: Running, tokens: Tokens, database: Database
+) -> None:
+    owner, other = uuid.uuid4(), uuid.uuid4()
+    event = code_issued(fresh_email(), user_id=owner, channel="email")
+    await publish(event)
+
+    async def delivered() -> bool:
+        return len(await deliveries_of(database, event.id)) == 2
+
+    await wait_until(delivered, timeout=15)
+    owner_headers, other_headers = await as_user(tokens, owner), await as_user(tokens, other)
+    (item,) = (await running.client.get(f"{API}/inbox", headers=owner_headers)).json()["items"]
+
+    assert (await running.client.get(f"{API}/inbox", headers=other_headers)).json()["items"] == []
+    count = await running.client.get(f"{API}/inbox/unread-count", headers=other_headers)
+    assert count.json() == {"unread": 0}
+    read = await running.client.post(f"{API}/inbox/{item['id']}/read", headers=other_headers)
+    assert read.status_code == 404
+    deleted = await running.client.delete(f"{API}/inbox/{item['id']}", headers=other_headers)
+    assert deleted.status_code == 404
+    assert (await running.client.get(f"{API}/inbox")).status_code == 401
+
+    count = await running.client.get(f"{API}/inbox/unread-count", headers=owner_headers)
+    assert count.json() == {"unread": 1}
+    read = await running.client.post(f"{API}/inbox/{item['id']}/read", headers=owner_headers)
+    assert read.status_code == 200 and read.json()["read_at"] is not None
+    gone = await running.client.delete(f"{API}/inbox/{item['id']}", headers=owner_headers)
+    assert gone.status_code == 204
+    assert (await running.client.get(f"{API}/inbox", headers=owner_headers)).json()["items"] == []
+
+
+async def test_operator_finds_a_failed_delivery_resends_it_and_sees_statistics(
+    running: Running, dev_tools: DevTools, database: Database
+) -> None:
+    phone = mainland_number()
+    await carrier_fault(dev_tools.carrier.url, phone, count=100)
+    event = code_issued(phone)
+    await publish(event)
+
+    async def failed() -> list[dict[str, Any]]:
+        response = await running.client.get(
+            f"{API}/deliveries",
+            params={"destination": phone, "status": "failed"},
+            headers=running.operator,
+        )
+        assert response.status_code == 200, response.text
+        return list(response.json()["items"])
+
+    (delivery,) = await wait_until(failed, timeout=20, message="the failed delivery")
+    assert delivery["attempts"] == 3
+    assert delivery["destination"] == phone[:3] + "****" + phone[-4:]
+    assert delivery["failure_reason"] == "carrier_http_503"
+
+    await carrier_fault(dev_tools.carrier.url, phone, count=0)
+    resent = await running.client.post(
+        f"{API}/deliveries/{delivery['id']}/resend", headers=running.operator
+    )
+    assert resent.status_code == 200 and resent.json()["status"] == "queued"
+
+    async def sent() -> bool:
+        response = await running.client.get(
+            f"{API}/deliveries/{delivery['id']}", headers=running.operator
+        )
+        return bool(response.json()["status"] == "sent")
+
+    await wait_until(sent, timeout=15)
+    again = await running.client.post(
+        f"{API}/deliveries/{delivery['id']}/resend", headers=running.operator
+    )
+    assert again.status_code == 409
+
+    stats = (await running.client.get(f"{API}/deliveries/stats", headers=running.operator)).json()
+    sms_sent = [
+        row
+        for row in stats["by_channel_and_status"]
+        if row["channel"] == "sms" and row["status"] == "sent"
+    ]
+    assert sms_sent and sms_sent[0]["count"] >= 1 and sms_sent[0]["p99_seconds"] is not None
+    by_event = await running.client.get(
+        f"{API}/deliveries", params={"source_event_id": str(event.id)}, headers=running.operator
+    )
+    assert [d["id"] for d in by_event.json()["items"]] == [delivery["id"]]

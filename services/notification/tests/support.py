@@ -1,0 +1,177 @@
+"""Test helpers: events as identity and payment write them, the broker, the dev processes."""
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aio_pika
+import httpx
+from sqlalchemy import func, select
+
+from educert_common.db import Database
+from educert_common.events.catalogue import (
+    ActivationLinkIssued,
+    Event,
+    OrderPaid,
+    UserContactsChanged,
+    VerificationCodeIssued,
+)
+from educert_common.events.envelope import EventEnvelope
+from educert_common.settings import PlatformSettings
+from notification.models import Delivery, InboxItem
+
+_numbers = iter(range(10_000_000, 99_999_999))
+
+
+def mainland_number() -> str:
+    """A fresh mainland mobile number (unique per call in this run)."""
+    return f"139{next(_numbers)}"
+
+
+def fresh_email(tag: str = "user") -> str:
+    return f"{tag}-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def envelope(event: Event, *, source: str, subject: str) -> EventEnvelope:
+    """The envelope a producer's Outbox.add would write for `event`."""
+    return EventEnvelope(
+        type=event.event_type,
+        version=event.event_version,
+        source=source,
+        subject=subject,
+        data=event.model_dump(mode="json"),
+    )
+
+
+def code_issued(
+    destination: str,
+    *,
+    user_id: uuid.UUID | None = None,
+    channel: str = "sms",
+    code: str = "482913",
+    locale: str = "zh",
+) -> EventEnvelope:
+    event = VerificationCodeIssued(
+        user_id=user_id,
+        channel=channel,  # type: ignore[arg-type]
+        destination=destination,
+        code=code,
+        purpose="register",
+        expires_at=datetime.now(UTC) + timedelta(minutes=5),
+        locale=locale,  # type: ignore[arg-type]
+    )
+    return envelope(event, source="identity", subject=str(user_id or destination))
+
+
+def activation_link(user_id: uuid.UUID, email: str, *, locale: str = "en") -> EventEnvelope:
+    event = ActivationLinkIssued(
+        user_id=user_id,
+        email=email,
+        link=f"https://educert.local/activate?token={uuid.uuid4().hex}&lang={locale}",
+        expires_at=datetime.now(UTC) + timedelta(hours=24),
+        locale=locale,  # type: ignore[arg-type]
+    )
+    return envelope(event, source="identity", subject=str(user_id))
+
+
+def contacts_changed(
+    user_id: uuid.UUID,
+    *,
+    email: str | None,
+    mobile: str | None,
+    mainland: bool,
+    locale: str = "zh",
+) -> EventEnvelope:
+    event = UserContactsChanged(
+        user_id=user_id,
+        email=email,
+        email_verified=email is not None,
+        mobile=mobile,
+        mobile_is_mainland=mainland,
+        locale=locale,  # type: ignore[arg-type]
+    )
+    return envelope(event, source="identity", subject=str(user_id))
+
+
+def order_paid(user_id: uuid.UUID) -> EventEnvelope:
+    order_id = uuid.uuid4()
+    event = OrderPaid(
+        order_id=order_id,
+        user_id=user_id,
+        purpose="certification",
+        reference_id=f"CERT-{order_id.hex[:8]}",
+        amount_fen=36000,
+        channel="wechat",
+        paid_at=datetime.now(UTC),
+    )
+    return envelope(event, source="payment", subject=str(order_id))
+
+
+async def publish(*envelopes: EventEnvelope) -> None:
+    """Publish as a producer's outbox relay does: persistent, mandatory, confirmed."""
+    settings = PlatformSettings()
+    connection = await aio_pika.connect(settings.broker_url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.get_exchange(f"{settings.broker_prefix}educert.events")
+        for item in envelopes:
+            await exchange.publish(
+                aio_pika.Message(
+                    body=item.model_dump_json().encode(),
+                    content_type="application/json",
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    type=item.type,
+                ),
+                routing_key=item.type,
+                mandatory=True,
+            )
+
+
+async def consumer_count(queue: str) -> int:
+    connection = await aio_pika.connect(PlatformSettings().broker_url)
+    async with connection:
+        channel = await connection.channel()
+        try:
+            declared = await channel.declare_queue(queue, passive=True)
+        except aio_pika.exceptions.ChannelClosed:
+            return 0
+        return int(declared.declaration_result.consumer_count or 0)
+
+
+async def deliveries_of(database: Database, event_id: uuid.UUID) -> list[Delivery]:
+    async with database.transaction() as session:
+        rows = await session.scalars(
+            select(Delivery).where(Delivery.source_event_id == event_id).order_by(Delivery.channel)
+        )
+        return list(rows.all())
+
+
+async def inbox_count(database: Database, user_id: uuid.UUID) -> int:
+    async with database.transaction() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(InboxItem).where(InboxItem.user_id == user_id)
+        )
+        return int(count or 0)
+
+
+async def carrier_messages(carrier_url: str, phone: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(timeout=5) as client:
+        response = await client.get(f"{carrier_url}/messages", params={"phone": phone})
+        response.raise_for_status()
+        return dict(response.json())
+
+
+async def carrier_fault(
+    carrier_url: str, phone: str, *, count: int, status: int = 503, delay: float = 0.0
+) -> None:
+    async with httpx.AsyncClient(timeout=5) as client:
+        response = await client.post(
+            f"{carrier_url}/control/faults",
+            json={"phone": phone, "count": count, "status": status, "delay_seconds": delay},
+        )
+        response.raise_for_status()
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
