@@ -47,6 +47,7 @@ def test_make_run_starts_the_platform_and_ctrl_c_stops_all_of_it(migrated_servic
         "NOTIFICATION_DEV_SMTP_SINK_HTTP_PORT": str(ports["sink"]),
         "NOTIFICATION_SMS_CARRIER_URL": f"http://127.0.0.1:{ports['carrier']}",
         "NOTIFICATION_SMTP_PORT": str(ports["smtp"]),
+        "PAYMENT_SANDBOX_URL": f"http://127.0.0.1:{free_port()}",
         **{
             f"EDUCERT_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}"
             for name in SERVICE_NAMES

@@ -11,20 +11,18 @@ deduplicates on it absorbs the second send, one that does not delivers it twice.
 """
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
 from datetime import timedelta
 from typing import Any
 
-import asyncpg
 from prometheus_client import Counter, Histogram
 from sqlalchemy import Row
-from sqlalchemy.engine import make_url
 
 from educert_common.app import ServiceRuntime
 from educert_common.db import Database, utcnow
+from educert_common.wakeup import PostgresWakeup
 from notification.channels import (
     EmailSender,
     HttpSmsCarrier,
@@ -67,18 +65,17 @@ class DeliveryWorker:
         self.settings = settings
         self.email = email
         self.sms = sms
-        self._wake = asyncio.Event()
+        self._wakeup = PostgresWakeup(database, DELIVERY_CHANNEL)
         self._stopping = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
         self._saturated = False
-        self._listener: asyncpg.Connection | None = None
 
     def wake(self) -> None:
-        self._wake.set()
+        self._wakeup.set()
 
     def stop(self) -> None:
         self._stopping.set()
-        self._wake.set()
+        self._wakeup.set()
 
     async def run(self) -> None:
         """Loop until stopped or cancelled; in-flight sends get a grace period to record."""
@@ -86,8 +83,8 @@ class DeliveryWorker:
         try:
             while not self._stopping.is_set():
                 try:
-                    await self._ensure_listener()
-                    self._wake.clear()
+                    await self._wakeup.ensure_listening()
+                    self._wakeup.clear()
                     free = self.settings.delivery_concurrency - len(self._in_flight)
                     if free > 0:
                         rows = await self._claim(free)
@@ -105,14 +102,14 @@ class DeliveryWorker:
                 except Exception:
                     backoff = min(max(backoff * 2, 0.2), 30.0)
                     logger.exception("delivery worker failed, backing off")
-                    await self._drop_listener()
+                    await self._wakeup.close()
                     await self._sleep(backoff)
         finally:
             if self._in_flight:
                 await asyncio.wait(set(self._in_flight), timeout=10)
             for task in self._in_flight:
                 task.cancel()
-            await self._drop_listener()
+            await self._wakeup.close()
 
     async def process_due(self, limit: int | None = None) -> int:
         """Claim what is due now, send it and wait for the outcomes (tests, benchmarks)."""
@@ -127,7 +124,7 @@ class DeliveryWorker:
         def finished(done: asyncio.Task[None]) -> None:
             self._in_flight.discard(done)
             if self._saturated:
-                self._wake.set()
+                self._wakeup.set()
 
         task.add_done_callback(finished)
 
@@ -239,24 +236,7 @@ class DeliveryWorker:
     async def _sleep(self, seconds: float) -> None:
         if self._stopping.is_set():
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), seconds)
-
-    async def _ensure_listener(self) -> None:
-        if self._listener is not None and not self._listener.is_closed():
-            return
-        url = self.database.engine.url.render_as_string(hide_password=False)
-        dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
-        self._listener = await asyncpg.connect(dsn)
-        await self._listener.add_listener(DELIVERY_CHANNEL, lambda *_: self._wake.set())
-
-    async def _drop_listener(self) -> None:
-        listener, self._listener = self._listener, None
-        if listener is not None and not listener.is_closed():
-            try:
-                await listener.close(timeout=2)
-            except Exception:
-                listener.terminate()
+        await self._wakeup.wait(seconds)
 
 
 async def delivery_job(runtime: ServiceRuntime) -> None:

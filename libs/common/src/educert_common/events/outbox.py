@@ -6,7 +6,6 @@ sent; if it dies between the two, the rows go out again and the consumers' inbox
 """
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -15,10 +14,8 @@ from typing import Any
 
 import aio_pika
 import aiormq
-import asyncpg
 from prometheus_client import Counter, Histogram
 from sqlalchemy import Row, Text, cast, delete, insert, select, text, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from educert_common.context import current_correlation_id
@@ -27,6 +24,7 @@ from educert_common.events.broker import Broker, BrokerUnavailable
 from educert_common.events.catalogue import Event
 from educert_common.events.envelope import EventEnvelope
 from educert_common.events.tables import OUTBOX_CHANNEL, MessagingTables
+from educert_common.wakeup import PostgresWakeup
 
 logger = logging.getLogger(__name__)
 
@@ -74,10 +72,6 @@ class Outbox:
         )
 
 
-def _asyncpg_dsn(sqlalchemy_url: str) -> str:
-    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(False)
-
-
 class OutboxRelay:
     """Publishes committed outbox rows; woken by NOTIFY, polling as a fallback, backing off
     while the broker or the database is away. Several replicas may run: rows are claimed with
@@ -101,20 +95,19 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.max_backoff_seconds = max_backoff_seconds
         self.source = source
-        self._wake = asyncio.Event()
+        self._wakeup = PostgresWakeup(database, OUTBOX_CHANNEL)
         self._stopping = asyncio.Event()
-        self._listener: asyncpg.Connection | None = None
         self._channel: Any = None
         self._exchange: Any = None
         self._last_cleanup = 0.0
 
     def wake(self) -> None:
-        self._wake.set()
+        self._wakeup.set()
 
     def stop(self) -> None:
         """Ask the loop to finish its current batch and end."""
         self._stopping.set()
-        self._wake.set()
+        self._wakeup.set()
 
     async def run(self) -> None:
         backoff = 0.0
@@ -122,9 +115,9 @@ class OutboxRelay:
         try:
             while not self._stopping.is_set():
                 try:
-                    await self._ensure_listener()
+                    await self._wakeup.ensure_listening()
                     # Cleared before the batch, so a NOTIFY arriving during it is not lost.
-                    self._wake.clear()
+                    self._wakeup.clear()
                     published = await self.publish_pending()
                     backoff = 0.0
                     if published >= self.batch_size:
@@ -138,16 +131,16 @@ class OutboxRelay:
                         extra={"retry_in_seconds": backoff, "error": repr(exc)},
                     )
                     await self._drop_channel()
-                    self._wake.clear()
+                    self._wakeup.clear()
                     await self._sleep(backoff)
                 except Exception:
                     backoff = min(max(backoff * 2, 0.2), self.max_backoff_seconds)
                     logger.exception("outbox relay failed, backing off")
-                    await self._drop_listener()
-                    self._wake.clear()
+                    await self._wakeup.close()
+                    self._wakeup.clear()
                     await self._sleep(backoff)
         finally:
-            await self._drop_listener()
+            await self._wakeup.close()
             await self._drop_channel()
 
     async def _wait_for_broker(self) -> None:
@@ -158,8 +151,7 @@ class OutboxRelay:
             task.cancel()
 
     async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), seconds)
+        await self._wakeup.wait(seconds)
 
     async def publish_pending(self) -> int:
         """Publish one batch of pending rows and mark them sent; return how many."""
@@ -230,21 +222,6 @@ class OutboxRelay:
                 await channel.close()
             except Exception:
                 logger.debug("closing a broken channel failed", exc_info=True)
-
-    async def _ensure_listener(self) -> None:
-        if self._listener is not None and not self._listener.is_closed():
-            return
-        url = self.database.engine.url.render_as_string(hide_password=False)
-        self._listener = await asyncpg.connect(_asyncpg_dsn(url))
-        await self._listener.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
-
-    async def _drop_listener(self) -> None:
-        listener, self._listener = self._listener, None
-        if listener is not None and not listener.is_closed():
-            try:
-                await listener.close(timeout=2)
-            except Exception:
-                listener.terminate()
 
     def _cleanup_now_and_then(self) -> None:
         if time.monotonic() - self._last_cleanup < 3600:
