@@ -23,6 +23,11 @@ class GatewaySettings(BaseSettings):
     rate_limit_per_second: float = Field(default=50.0, gt=0)
     rate_limit_burst: int = Field(default=100, ge=1)
     rate_limit_max_clients: int = Field(default=100_000, ge=1)
+    # Paths not limited per client: payment providers call back from a handful of addresses
+    # (their callbacks are signature-checked by payment before anything else).
+    rate_limit_exempt_prefixes: list[str] = Field(
+        default_factory=lambda: ["/api/v1/payment/callbacks/"]
+    )
     cors_allowed_origins: list[str] = Field(default_factory=list)
     cors_max_age_seconds: int = Field(default=600, ge=0)
     openapi_cache_seconds: float = Field(default=30.0, ge=0)

@@ -104,6 +104,7 @@ class Proxy:
         self.session = session
         self.verifier = verifier
         self.limiter = limiter
+        self.rate_limit_exempt = tuple(settings.rate_limit_exempt_prefixes)
         self.api_keys = api_keys
         self.upstreams = {
             name: settings.platform.service_url(name)
@@ -238,7 +239,7 @@ class Proxy:
         if credential is not None:
             forwarded.append(("authorization", credential))
         client_key = f"s:{principal.subject}" if principal is not None else f"ip:{peer}"
-        wait = self.limiter.acquire(client_key)
+        wait = 0.0 if path.startswith(self.rate_limit_exempt) else self.limiter.acquire(client_key)
         if wait:
             raise Rejected(429, headers=[(b"retry-after", retry_after_header(wait).encode())])
 

@@ -211,6 +211,16 @@ async def test_rate_limit_answers_429_with_retry_after(
     assert ok.status_code == 200
 
 
+async def test_payment_provider_callbacks_are_not_rate_limited(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    url = f"{platform.limited_gateway.url}/api/v1/payment/callbacks/wechat"
+    statuses = [(await client.post(url, content=b"{}")).status_code for _ in range(6)]
+
+    # Payment is down behind this gateway, so each one is a 502, but none is a 429.
+    assert statuses == [502] * 6
+
+
 # --- upstream failures ----------------------------------------------------------------
 
 

@@ -38,6 +38,9 @@ class ServiceDefinition:
     routers: Sequence[APIRouter]
     messaging: MessagingTables
     migrations_dir: Path
+    # Service-to-service routes (paths start with /internal); mounted without the public
+    # prefix, so the gateway never forwards them, and kept out of the OpenAPI document.
+    internal_routers: Sequence[APIRouter] = ()
     event_handlers: Mapping[str, EventHandler] = field(default_factory=dict)
     # Long-running loops (expiry sweeps, schedulers) started and cancelled with the app.
     background_jobs: Sequence[BackgroundJob] = ()
@@ -113,6 +116,8 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
     app.include_router(health_router(lambda request: runtime_of(request).readiness_checks()))
     for router in definition.routers:
         app.include_router(router, prefix=api_prefix(definition.name))
+    for router in definition.internal_routers:
+        app.include_router(router, include_in_schema=False)
     return app
 
 

@@ -90,6 +90,12 @@ def planned_processes(settings: PlatformSettings) -> list[Process]:
     for index, service in enumerate(SERVICE_NAMES):
         port = urlsplit(settings.service_url(service)).port or 80
         processes.append(Process(service, f"{service}.main:create_app", port, COLOURS[index]))
+    if settings.environment != "production" and os.environ.get("PAYMENT_SANDBOX", "1") != "0":
+        # The WeChat Pay / Alipay sandbox payment talks to outside production (PAYMENT_SANDBOX=0
+        # turns it off); same keys directory and URL as PaymentSettings' defaults.
+        sandbox_url = os.environ.get("PAYMENT_SANDBOX_URL", "http://127.0.0.1:8014")
+        port = urlsplit(sandbox_url).port or 8014
+        processes.append(Process("pay-sandbox", "payment.sandbox.app:create_app", port, "94"))
     gateway_port = int(os.environ.get("GATEWAY_PORT", "8000"))
     # The gateway stays last: it is stopped first and its port is the one printed.
     processes.append(Process("gateway", "gateway.main:create_app", gateway_port, COLOURS[5]))

@@ -6,9 +6,10 @@ from fastapi import FastAPI
 
 from educert_common.app import ServiceDefinition, create_service_app
 from payment import __doc__ as SERVICE_DESCRIPTION
-from payment import api, events
+from payment import api, events, jobs
 from payment.config import PaymentSettings
 from payment.models import messaging
+from payment.runtime import providers_for
 
 DEFINITION = ServiceDefinition(
     name="payment",
@@ -17,9 +18,13 @@ DEFINITION = ServiceDefinition(
     routers=[api.router],
     messaging=messaging,
     migrations_dir=Path(__file__).resolve().parents[2] / "migrations",
+    internal_routers=[api.internal_router],
     event_handlers=events.HANDLERS,
+    background_jobs=jobs.JOBS,
 )
 
 
 def create_app(settings: PaymentSettings | None = None) -> FastAPI:
-    return create_service_app(DEFINITION, settings or PaymentSettings())
+    settings = settings or PaymentSettings()
+    providers_for(settings)  # load (in development: create) the keys before serving
+    return create_service_app(DEFINITION, settings)

@@ -1,1 +1,2 @@
-"""All SQL of the payment service (subclasses of educert_common.repository.Repository)."""
+"""All SQL of the payment service lives in the domain sub-packages' repositories:
+payment.orders.repository, payment.refunds.repository, payment.reconciliation.repository."""

@@ -1,1 +1,2 @@
-"""Request and response models of the payment API."""
+"""Request and response models live in the domain sub-packages: payment.orders.schemas,
+payment.refunds.schemas, payment.reconciliation.schemas."""

@@ -1,1 +1,3 @@
-"""Domain rules of the payment service; functions flush, the calling scope commits."""
+"""Domain rules live in the domain sub-packages (functions flush, the calling scope commits):
+payment.orders.service (state machine, callbacks, expiry), payment.refunds.service,
+payment.receipts.service, payment.reconciliation.service."""

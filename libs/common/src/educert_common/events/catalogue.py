@@ -162,6 +162,21 @@ class OrderRefunded(Event):
     refunded_total_fen: int
 
 
+# certification -------------------------------------------------------------------------------
+
+
+@catalogued
+class ApplicationWithdrawn(Event):
+    """The applicant withdrew a certification application before review; payment refunds
+    what was paid for it (orders with purpose "certification" and this reference id)."""
+
+    event_type = "certification.application.withdrawn"
+
+    application_id: UUID
+    user_id: UUID
+    reason: str
+
+
 # notification --------------------------------------------------------------------------------
 
 

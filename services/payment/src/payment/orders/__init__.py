@@ -1,0 +1,1 @@
+"""Orders: fees, creation, payment attempts at the providers, callbacks, expiry, proxy payment."""

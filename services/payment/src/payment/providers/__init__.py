@@ -1,0 +1,1 @@
+"""Payment providers: one adapter per channel, speaking that provider's public protocol."""

@@ -1,0 +1,1 @@
+"""Receipts: one PDF per paid order, with a verification code and QR, and their public check."""

@@ -1,0 +1,1 @@
+"""Reconciliation: the day's provider statement against the orders; mismatches for operators."""

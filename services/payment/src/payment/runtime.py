@@ -1,0 +1,59 @@
+"""Per-process parts the shared runtime does not carry: provider adapters and worker wake-ups."""
+
+import asyncio
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from educert_common.app import runtime_of
+from educert_common.audit import AuditLog
+from payment.config import PaymentSettings
+from payment.models import audit
+from payment.providers.registry import Providers, build_providers
+
+_BY_SETTINGS: dict[int, Providers] = {}
+_refund_wakeup: asyncio.Event | None = None
+
+
+def providers_for(settings: PaymentSettings) -> Providers:
+    """The adapters for these settings, built once per process."""
+    key = id(settings)
+    if key not in _BY_SETTINGS:
+        _BY_SETTINGS[key] = build_providers(settings)
+    return _BY_SETTINGS[key]
+
+
+async def close_providers(settings: PaymentSettings) -> None:
+    providers = _BY_SETTINGS.pop(id(settings), None)
+    if providers is not None:
+        await providers.aclose()
+
+
+def refund_wakeup() -> asyncio.Event:
+    global _refund_wakeup
+    if _refund_wakeup is None:
+        _refund_wakeup = asyncio.Event()
+    return _refund_wakeup
+
+
+def wake_refund_worker() -> None:
+    refund_wakeup().set()
+
+
+def settings_of(request: Request) -> PaymentSettings:
+    settings = runtime_of(request).settings
+    assert isinstance(settings, PaymentSettings)
+    return settings
+
+
+def _providers(request: Request) -> Providers:
+    return providers_for(settings_of(request))
+
+
+def _audit() -> AuditLog:
+    return audit
+
+
+ProvidersDep = Annotated[Providers, Depends(_providers)]
+SettingsDep = Annotated[PaymentSettings, Depends(settings_of)]
+AuditDep = Annotated[AuditLog, Depends(_audit)]
