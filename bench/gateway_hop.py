@@ -252,7 +252,7 @@ def main() -> None:
         )
         targets["gateway"] = start(
             "gateway",
-            uvicorn_argv("gateway.main:create_app", ports["gateway"]),
+            uvicorn_argv("educert_gateway.main:create_app", ports["gateway"]),
             ports["gateway"],
             {"GATEWAY_RATE_LIMIT_PER_SECOND": "1000000", "GATEWAY_RATE_LIMIT_BURST": "1000000"},
         )

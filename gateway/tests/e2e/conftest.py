@@ -2,7 +2,6 @@
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -10,20 +9,11 @@ import pytest
 
 from educert_common.settings import SERVICE_NAMES
 from educert_common.testing.processes import RunningProcess, free_port
-
-ALLOWED_ORIGIN = "http://app.example"
-MAX_BODY_BYTES = 1024
+from educert_gateway.testing import ALLOWED_ORIGIN, MAX_BODY_BYTES, Platform
 
 
-@dataclass
-class Platform:
-    services: dict[str, RunningProcess]
-    gateway: RunningProcess
-    # Tight rate limit, and payment pointed at a closed port.
-    limited_gateway: RunningProcess
-
-
-@pytest.fixture(scope="session")
+# Module scope: processes of one test module never consume the events of another.
+@pytest.fixture(scope="module")
 async def platform(
     migrated_services: None, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Platform]:
@@ -45,13 +35,13 @@ async def platform(
     }
     gateway = RunningProcess(
         "gateway",
-        "gateway.main:create_app",
+        "educert_gateway.main:create_app",
         env={**common, "GATEWAY_RATE_LIMIT_PER_SECOND": "1000", "GATEWAY_RATE_LIMIT_BURST": "1000"},
         log_dir=log_dir,
     )
     limited = RunningProcess(
         "gateway-limited",
-        "gateway.main:create_app",
+        "educert_gateway.main:create_app",
         env={
             **common,
             "EDUCERT_PAYMENT_URL": f"http://127.0.0.1:{free_port()}",

@@ -19,8 +19,7 @@ from educert_common.auth.testing import (
 from educert_common.settings import SERVICE_NAMES
 from educert_common.testing.tokens import Tokens
 from educert_common.testing.waiting import wait_until
-
-from .conftest import ALLOWED_ORIGIN, MAX_BODY_BYTES, Platform
+from educert_gateway.testing import ALLOWED_ORIGIN, MAX_BODY_BYTES, Platform
 
 pytestmark = pytest.mark.e2e
 

@@ -1,6 +1,6 @@
 """Merging OpenAPI documents: identical schemas once, colliding names prefixed, no internals."""
 
-from gateway.openapi import merge_documents
+from educert_gateway.openapi import merge_documents
 
 
 def doc(service: str, schemas: dict, extra_paths: dict | None = None) -> dict:

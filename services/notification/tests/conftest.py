@@ -2,7 +2,6 @@
 carrier as real processes, and access tokens signed with identity's key."""
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -10,36 +9,7 @@ import pytest
 from educert_common.db import Database
 from educert_common.testing.processes import RunningProcess, free_port
 from notification.config import NotificationSettings
-
-
-@dataclass(frozen=True)
-class DevTools:
-    """Where the development SMTP sink and SMS carrier of this run listen."""
-
-    smtp_port: int
-    carrier: RunningProcess
-    sink: RunningProcess
-
-    @property
-    def env(self) -> dict[str, str]:
-        return {
-            "NOTIFICATION_SMTP_PORT": str(self.smtp_port),
-            "NOTIFICATION_SMS_CARRIER_URL": self.carrier.url,
-            "NOTIFICATION_DELIVERY_BACKOFF_BASE_SECONDS": "0.05",
-            "NOTIFICATION_DELIVERY_POLL_SECONDS": "0.2",
-            "NOTIFICATION_DELIVERY_MAX_ATTEMPTS": "3",
-        }
-
-    def settings(self, **overrides: object) -> NotificationSettings:
-        values: dict[str, object] = {
-            "smtp_port": self.smtp_port,
-            "sms_carrier_url": self.carrier.url,
-            "delivery_backoff_base_seconds": 0.05,
-            "delivery_poll_seconds": 0.2,
-            "delivery_max_attempts": 3,
-            **overrides,
-        }
-        return NotificationSettings(**values)  # type: ignore[arg-type]
+from notification.testing import DevTools
 
 
 @pytest.fixture(scope="session")

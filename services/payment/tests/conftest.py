@@ -85,7 +85,8 @@ class Stack:
             await session.execute(sa.text(statement), params)
 
 
-@pytest.fixture(scope="session")
+# Module scope: processes of one test module never consume the events of another.
+@pytest.fixture(scope="module")
 async def subscriber() -> AsyncIterator[Subscriber]:
     settings = PlatformSettings()
     recorder = Subscriber()
@@ -109,7 +110,8 @@ async def subscriber() -> AsyncIterator[Subscriber]:
     await connection.close()
 
 
-@pytest.fixture(scope="session")
+# Module scope: processes of one test module never consume the events of another.
+@pytest.fixture(scope="module")
 async def stack(
     migrated_services: None,
     subscriber: Subscriber,

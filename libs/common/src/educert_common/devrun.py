@@ -98,7 +98,9 @@ def planned_processes(settings: PlatformSettings) -> list[Process]:
         processes.append(Process("pay-sandbox", "payment.sandbox.app:create_app", port, "94"))
     gateway_port = int(os.environ.get("GATEWAY_PORT", "8000"))
     # The gateway stays last: it is stopped first and its port is the one printed.
-    processes.append(Process("gateway", "gateway.main:create_app", gateway_port, COLOURS[5]))
+    processes.append(
+        Process("gateway", "educert_gateway.main:create_app", gateway_port, COLOURS[5])
+    )
     return processes
 
 

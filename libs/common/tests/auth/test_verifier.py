@@ -1,10 +1,14 @@
 """TokenVerifier: RS256 only, signature first, every claim checked, keys and tokens cached."""
 
 import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
 from fastapi import Depends, FastAPI
 
 from educert_common.auth import (
@@ -24,12 +28,81 @@ from educert_common.auth.testing import (
     tamper_payload,
     unsigned_token,
 )
+from educert_common.db import Database
 from educert_common.errors import NotFound
 from educert_common.http.problems import install_problem_handlers
 from educert_common.settings import PlatformSettings
 from educert_common.testing.processes import RunningProcess, free_port
+from identity.config import IdentitySettings
+from identity.service import issue_access_token, signing_key_pem
 
-from .conftest import Keys, jwks_url
+
+@dataclass
+class Keys:
+    database: Database
+    kid: str
+    private_pem: str
+    public_pem: bytes
+
+    async def mint(
+        self,
+        subject: str = "user-1",
+        *,
+        roles: tuple[str, ...] | list[str] = ("applicant",),
+        **options: Any,
+    ) -> str:
+        async with self.database.transaction() as session:
+            return await issue_access_token(session, subject=subject, roles=roles, **options)
+
+
+# Module scope: processes of one test module never consume the events of another.
+@pytest.fixture(scope="module")
+async def identity(
+    migrated_services: None, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[RunningProcess]:
+    process = RunningProcess(
+        "identity", "identity.main:create_app", log_dir=tmp_path_factory.mktemp("auth")
+    ).start()
+    try:
+        await process.wait_ready()
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+async def keys(migrated_services: None) -> AsyncIterator[Keys]:
+    database = Database.connect(IdentitySettings().resolved_database_url(), pool_size=2)
+    async with database.transaction() as session:
+        kid, private_pem = await signing_key_pem(session)
+    public_pem = (
+        serialization.load_pem_private_key(private_pem.encode(), password=None)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    try:
+        yield Keys(database, kid, private_pem, public_pem)
+    finally:
+        await database.dispose()
+
+
+def jwks_url(identity: RunningProcess) -> str:
+    return f"{identity.url}/api/v1/identity/.well-known/jwks.json"
+
+
+@pytest.fixture
+async def verifier(identity: RunningProcess) -> AsyncIterator[TokenVerifier]:
+    settings = PlatformSettings()
+    checker = TokenVerifier(
+        jwks_url=jwks_url(identity), issuer=settings.jwt_issuer, audience=settings.jwt_audience
+    )
+    try:
+        yield checker
+    finally:
+        await checker.aclose()
+
+
+TTL = timedelta(minutes=15)
 
 
 async def test_valid_token_gives_the_principal(verifier: TokenVerifier, keys: Keys) -> None:

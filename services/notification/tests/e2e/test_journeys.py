@@ -15,9 +15,8 @@ from educert_common.settings import PlatformSettings
 from educert_common.testing.processes import RunningProcess
 from educert_common.testing.tokens import Tokens
 from educert_common.testing.waiting import wait_until
-
-from ..conftest import DevTools
-from ..support import (
+from notification.testing import (
+    DevTools,
     activation_link,
     carrier_fault,
     carrier_messages,

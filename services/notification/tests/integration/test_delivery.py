@@ -17,9 +17,8 @@ from notification.config import NotificationSettings
 from notification.delivery import DeliveryWorker
 from notification.models import CapturedMail, Delivery, messaging
 from notification.repository import DeliveryRepository
-
-from ..conftest import DevTools
-from ..support import (
+from notification.testing import (
+    DevTools,
     carrier_fault,
     carrier_messages,
     code_issued,

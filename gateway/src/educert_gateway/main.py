@@ -1,4 +1,4 @@
-"""App factory: `uvicorn gateway.main:create_app --factory`.
+"""App factory: `uvicorn educert_gateway.main:create_app --factory`.
 
 `/api/v1/...` goes straight to the raw ASGI proxy (gateway.proxy); everything else
 (`/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/docs`) is a small FastAPI app that
@@ -17,15 +17,16 @@ from starlette.types import Receive, Scope, Send
 
 from educert_common.auth import TokenVerifier
 from educert_common.http.health import health_router
+from educert_common.http.internal import INTERNAL_TOKEN_HEADER
 from educert_common.http.middleware import RequestContextMiddleware
 from educert_common.http.problems import install_problem_handlers
 from educert_common.logging import configure_logging
 from educert_common.settings import SERVICE_NAMES
-from gateway.auth import ApiKeyExchanger
-from gateway.config import GatewaySettings
-from gateway.limits import RateLimiter
-from gateway.openapi import OpenApiAggregator
-from gateway.proxy import API_PREFIX, Proxy
+from educert_gateway.auth import ApiKeyExchanger
+from educert_gateway.config import GatewaySettings
+from educert_gateway.limits import RateLimiter
+from educert_gateway.openapi import OpenApiAggregator
+from educert_gateway.proxy import API_PREFIX, Proxy
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class Gateway:
             margin_seconds=settings.api_key_token_margin_seconds,
             cache_size=settings.api_key_cache_size,
             timeout_seconds=min(settings.upstream_timeout_seconds, 10.0),
+            headers={INTERNAL_TOKEN_HEADER: settings.platform.internal_token},
         )
         self.proxy = Proxy(
             settings,

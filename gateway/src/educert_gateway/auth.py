@@ -4,6 +4,7 @@ API-key exchange contract (identity implements it; the gateway only calls it):
 
     POST {identity_url}/internal/api-keys/exchange
     Content-Type: application/json
+    X-Internal-Token: <EDUCERT_INTERNAL_TOKEN>   (identity answers 404 without it)
     {"api_key": "<the partner's key>"}
 
     200 {"access_token": "<RS256 access token>", "expires_in": <seconds>}
@@ -17,6 +18,7 @@ in place of `X-API-Key`, so services only ever see one kind of credential.
 import hashlib
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 
 import aiohttp
 
@@ -38,8 +40,12 @@ class ApiKeyExchanger:
         margin_seconds: float,
         cache_size: int,
         timeout_seconds: float,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self.session = session
+        # The shared internal token: identity guards the exchange route with it. Content-Type
+        # is explicit because the proxy's session skips aiohttp's automatic one.
+        self.headers = {"Content-Type": "application/json", **dict(headers or {})}
         self.exchange_url = exchange_url
         self.margin_seconds = margin_seconds
         self.cache_size = cache_size
@@ -56,7 +62,10 @@ class ApiKeyExchanger:
             return cached[0]
         try:
             async with self.session.post(
-                self.exchange_url, json={"api_key": api_key}, timeout=self.timeout
+                self.exchange_url,
+                json={"api_key": api_key},
+                headers=self.headers,
+                timeout=self.timeout,
             ) as response:
                 if response.status != 200:
                     self._tokens.pop(digest, None)

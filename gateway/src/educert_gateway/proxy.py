@@ -26,9 +26,9 @@ from educert_common.http.problems import (
     status_code_and_title,
 )
 from educert_common.i18n import preferred_language
-from gateway.auth import ApiKeyExchanger, CredentialsUnavailable
-from gateway.config import GatewaySettings
-from gateway.limits import BodyTooLarge, RateLimiter, retry_after_header
+from educert_gateway.auth import ApiKeyExchanger, CredentialsUnavailable
+from educert_gateway.config import GatewaySettings
+from educert_gateway.limits import BodyTooLarge, RateLimiter, retry_after_header
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,9 @@
-"""Test helpers: events as identity and payment write them, the broker, the dev processes."""
+"""Helpers for the notification tests (kept importable here, since test directories are not
+packages): events as identity and payment write them, the broker, the development processes."""
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +21,8 @@ from educert_common.events.catalogue import (
 )
 from educert_common.events.envelope import EventEnvelope
 from educert_common.settings import PlatformSettings
+from educert_common.testing.processes import RunningProcess
+from notification.config import NotificationSettings
 from notification.models import Delivery, InboxItem
 
 _numbers = iter(range(10_000_000, 99_999_999))
@@ -175,3 +179,33 @@ async def carrier_fault(
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+@dataclass(frozen=True)
+class DevTools:
+    """Where the development SMTP sink and SMS carrier of this run listen."""
+
+    smtp_port: int
+    carrier: RunningProcess
+    sink: RunningProcess
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "NOTIFICATION_SMTP_PORT": str(self.smtp_port),
+            "NOTIFICATION_SMS_CARRIER_URL": self.carrier.url,
+            "NOTIFICATION_DELIVERY_BACKOFF_BASE_SECONDS": "0.05",
+            "NOTIFICATION_DELIVERY_POLL_SECONDS": "0.2",
+            "NOTIFICATION_DELIVERY_MAX_ATTEMPTS": "3",
+        }
+
+    def settings(self, **overrides: object) -> NotificationSettings:
+        values: dict[str, object] = {
+            "smtp_port": self.smtp_port,
+            "sms_carrier_url": self.carrier.url,
+            "delivery_backoff_base_seconds": 0.05,
+            "delivery_poll_seconds": 0.2,
+            "delivery_max_attempts": 3,
+            **overrides,
+        }
+        return NotificationSettings(**values)  # type: ignore[arg-type]

@@ -1,1 +1,0 @@
-"""Gateway parts tested on their own."""

@@ -1,1 +1,0 @@
-"""Access-token verification against a real identity process."""
