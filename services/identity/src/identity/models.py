@@ -6,17 +6,12 @@ from typing import Any
 
 from sqlalchemy import CheckConstraint, LargeBinary, String
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-from educert_common.db import UtcDateTime, service_metadata, utcnow
-from educert_common.events.tables import MessagingTables
+from educert_common.db import UtcDateTime, utcnow
+from identity.base import Base, audit_log, messaging
 
-
-class Base(DeclarativeBase):
-    metadata = service_metadata()
-
-
-messaging = MessagingTables.define(Base.metadata)
+__all__ = ["Base", "SigningKey", "SigningKeyStatus", "audit_log", "messaging"]
 
 
 class SigningKeyStatus(StrEnum):
@@ -42,3 +37,13 @@ class SigningKey(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # The key signs until then; afterwards it is published only while its tokens can live.
     not_after: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# Every sub-package's tables belong to the same metadata (Alembic's env imports this module).
+from identity.accounts import models as _accounts  # noqa: E402,F401
+from identity.apikeys import models as _apikeys  # noqa: E402,F401
+from identity.appeals import models as _appeals  # noqa: E402,F401
+from identity.face import models as _face  # noqa: E402,F401
+from identity.realname import models as _realname  # noqa: E402,F401
+from identity.sessions import models as _sessions  # noqa: E402,F401
+from identity.verification import models as _verification  # noqa: E402,F401

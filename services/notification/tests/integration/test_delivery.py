@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import any_, literal, select, update
 
 from educert_common.db import Database
+from educert_common.events.catalogue import ContactChangeAnnounced
 from educert_common.events.envelope import EventEnvelope
 from educert_common.testing.waiting import wait_until
 from notification import service
@@ -24,6 +25,7 @@ from notification.testing import (
     code_issued,
     contacts_changed,
     deliveries_of,
+    envelope,
     fresh_email,
     inbox_count,
     mainland_number,
@@ -98,6 +100,32 @@ async def _outbox_types(database: Database, message_id: uuid.UUID) -> list[str]:
             select(outbox.c.event_type).where(outbox.c.payload["subject"].astext == str(message_id))
         )
         return sorted(row[0] for row in rows)
+
+
+async def test_the_old_number_is_told_when_the_mobile_changes(
+    database: Database, dev_tools: DevTools
+) -> None:
+    settings = dev_tools.settings()
+    user_id, old_phone = uuid.uuid4(), mainland_number()
+    event = envelope(
+        ContactChangeAnnounced(
+            user_id=user_id,
+            channel="sms",
+            destination=old_phone,
+            changed="mobile",
+            new_value_masked="139****0000",
+        ),
+        source="identity",
+        subject=str(user_id),
+    )
+    await handle(database, event, settings)
+
+    assert await statuses(database, event.id) == {"inbox": "sent", "sms": "queued"}
+    async with worker(database, settings):
+        await wait_until(lambda: _status_is(database, event.id, "sms", "sent"), message="sms sent")
+    received = await carrier_messages(dev_tools.carrier.url, old_phone)
+    assert [m["template_code"] for m in received["items"]] == ["SMS_EDUCERT_CONTACT_CHANGED_ZH"]
+    assert received["items"][0]["params"]["new_value_masked"] == "139****0000"
 
 
 async def test_limits_hold_under_concurrent_events_from_two_workers(

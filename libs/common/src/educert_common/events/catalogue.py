@@ -108,6 +108,22 @@ class ActivationLinkIssued(Event):
     locale: Locale = "zh"
 
 
+@catalogued
+class ContactChangeAnnounced(Event):
+    """A login contact was replaced; the old contact is told, in case it was not the owner."""
+
+    event_type = "identity.contact_change.announced"
+
+    user_id: UUID
+    channel: Literal["sms", "email"]
+    # The old e-mail address or mainland mobile number (the one that must hear about it).
+    destination: str
+    changed: Literal["email", "mobile"]
+    # The new contact, masked (e.g. z***@example.com, 139****0000).
+    new_value_masked: str
+    locale: Locale = "zh"
+
+
 # payment -------------------------------------------------------------------------------------
 
 OrderPurpose = Literal["certification", "photo_check", "report", "courier"]

@@ -1,0 +1,285 @@
+"""Registration, the caller's account, contact changes and recovery."""
+
+from fastapi import APIRouter, status
+
+from educert_common.app import OutboxDep, SessionDep
+from educert_common.auth import CurrentPrincipal
+from identity.accounts import service
+from identity.accounts.schemas import (
+    ActivationRequest,
+    CodeSent,
+    Done,
+    EmailChange,
+    EmailTarget,
+    FoundAccount,
+    IdentityCorrection,
+    MeView,
+    MobileChange,
+    MobileTarget,
+    PasswordChange,
+    PasswordReset,
+    RecoveryTarget,
+    RegistrationCodeVerify,
+    RegistrationRequest,
+    RegistrationResponse,
+    UsernameChange,
+    UsernameRecovery,
+)
+from identity.api.deps import CurrentSessionId
+from identity.common import ClientIp, DatabaseDep, SettingsDep
+from identity.sessions.service import revoke_all_sessions
+from identity.verification.service import Purpose
+
+router = APIRouter(tags=["identity: accounts"])
+
+
+@router.post(
+    "/registrations", status_code=status.HTTP_201_CREATED, response_model=RegistrationResponse
+)
+async def register(
+    body: RegistrationRequest,
+    session: SessionDep,
+    outbox: OutboxDep,
+    settings: SettingsDep,
+    ip: ClientIp,
+) -> RegistrationResponse:
+    """Register an applicant; a code goes to a mainland mobile, an activation link to the e-mail."""
+    registered = await service.register(session, outbox, settings, body, ip=ip)
+    view = service.me_view(registered.user, settings)
+    return RegistrationResponse(
+        user_id=registered.user.id,
+        username=registered.user.username,
+        email_masked=view.email_masked or "",
+        mobile_masked=view.mobile_masked or "",
+        mobile_is_mainland=registered.user.mobile_is_mainland,
+        notices=registered.notices,
+    )
+
+
+@router.post("/registrations/mobile-code", response_model=CodeSent)
+async def resend_registration_code(
+    body: MobileTarget, session: SessionDep, outbox: OutboxDep, settings: SettingsDep, ip: ClientIp
+) -> CodeSent:
+    """Send the registration SMS code again (at most once a minute, capped per day)."""
+    return await service.resend_registration_code(
+        session, outbox, settings, mobile=body.mobile, ip=ip
+    )
+
+
+@router.post("/registrations/mobile-verification", response_model=Done)
+async def verify_registration_mobile(
+    body: RegistrationCodeVerify, database: DatabaseDep, settings: SettingsDep, outbox: OutboxDep
+) -> Done:
+    """Verify the registered mobile number with its SMS code."""
+    async with database.transaction() as session:
+        _, error = await service.verify_registration_mobile(
+            session, outbox, settings, mobile=body.mobile, code=body.code
+        )
+    if error is not None:
+        raise error
+    return Done()
+
+
+@router.post("/email/activation", response_model=Done)
+async def activate_email(
+    body: ActivationRequest, session: SessionDep, outbox: OutboxDep, settings: SettingsDep
+) -> Done:
+    """Redeem an e-mail activation link's token (signed, expiring, single use)."""
+    await service.activate_email(session, outbox, settings, body.token)
+    return Done()
+
+
+@router.get("/me", response_model=MeView)
+async def me(principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep) -> MeView:
+    """Return the caller's account with personal data masked."""
+    return service.me_view(await service.get_user(session, principal.subject), settings)
+
+
+@router.put("/me/identity", response_model=MeView)
+async def correct_identity(
+    body: IdentityCorrection,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> MeView:
+    """Correct name, gender, birth date or validity before real-name verification."""
+    user = await service.correct_identity(session, settings, principal.subject, body)
+    return service.me_view(user, settings)
+
+
+@router.post("/me/email/activation-link", response_model=Done)
+async def resend_activation_link(
+    principal: CurrentPrincipal, session: SessionDep, outbox: OutboxDep, settings: SettingsDep
+) -> Done:
+    """Send a new activation link to the caller's unverified e-mail."""
+    await service.resend_activation_link(session, outbox, settings, principal.subject)
+    return Done()
+
+
+@router.put("/me/username", response_model=MeView)
+async def change_username(
+    body: UsernameChange, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> MeView:
+    """Change the caller's username."""
+    user = await service.change_username(session, principal.subject, body.username)
+    return service.me_view(user, settings)
+
+
+@router.post("/me/email/code", response_model=CodeSent)
+async def request_email_change(
+    body: EmailTarget,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    outbox: OutboxDep,
+    settings: SettingsDep,
+    ip: ClientIp,
+) -> CodeSent:
+    """Send a code to a new e-mail address."""
+    return await service.request_email_change(
+        session, outbox, settings, user_id=principal.subject, email=body.email, ip=ip
+    )
+
+
+@router.put("/me/email", response_model=MeView)
+async def confirm_email_change(
+    body: EmailChange,
+    principal: CurrentPrincipal,
+    database: DatabaseDep,
+    outbox: OutboxDep,
+    settings: SettingsDep,
+) -> MeView:
+    """Switch to the new e-mail address with its code; the old address is told."""
+    async with database.transaction() as session:
+        user, error = await service.confirm_email_change(
+            session, outbox, settings, user_id=principal.subject, email=body.email, code=body.code
+        )
+    if error is not None or user is None:
+        raise error or RuntimeError()
+    return service.me_view(user, settings)
+
+
+@router.post("/me/mobile/code", response_model=CodeSent)
+async def request_mobile_change(
+    body: MobileTarget,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    outbox: OutboxDep,
+    settings: SettingsDep,
+    ip: ClientIp,
+) -> CodeSent:
+    """Send a code to a new mobile number (a foreign number: to the verified e-mail)."""
+    return await service.request_mobile_change(
+        session, outbox, settings, user_id=principal.subject, mobile=body.mobile, ip=ip
+    )
+
+
+@router.put("/me/mobile", response_model=MeView)
+async def confirm_mobile_change(
+    body: MobileChange,
+    principal: CurrentPrincipal,
+    database: DatabaseDep,
+    outbox: OutboxDep,
+    settings: SettingsDep,
+) -> MeView:
+    """Switch to the new mobile number with its code; the old contact is told."""
+    async with database.transaction() as session:
+        user, error = await service.confirm_mobile_change(
+            session, outbox, settings, user_id=principal.subject, mobile=body.mobile, code=body.code
+        )
+    if error is not None or user is None:
+        raise error or RuntimeError()
+    return service.me_view(user, settings)
+
+
+@router.put("/me/password", response_model=Done)
+async def change_password(
+    body: PasswordChange,
+    principal: CurrentPrincipal,
+    sid: CurrentSessionId,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Done:
+    """Change the password; every other session of the caller is revoked."""
+    user = await service.change_password(
+        session,
+        settings,
+        user_id=principal.subject,
+        current_password=body.current_password,
+        new_password=body.new_password,
+    )
+    import uuid
+
+    await revoke_all_sessions(
+        session, user_id=user.id, reason="password_changed", keep=uuid.UUID(sid) if sid else None
+    )
+    return Done()
+
+
+@router.post("/recovery/password/code", response_model=CodeSent)
+async def request_password_reset(
+    body: RecoveryTarget,
+    session: SessionDep,
+    outbox: OutboxDep,
+    settings: SettingsDep,
+    ip: ClientIp,
+) -> CodeSent:
+    """Send a password-reset code to an e-mail or mainland mobile (same answer if unknown)."""
+    return await service.request_recovery_code(
+        session,
+        outbox,
+        settings,
+        purpose=Purpose.RESET_PASSWORD,
+        raw_destination=body.destination,
+        ip=ip,
+    )
+
+
+@router.post("/recovery/password", response_model=Done)
+async def reset_password(body: PasswordReset, database: DatabaseDep, settings: SettingsDep) -> Done:
+    """Set a new password with the code; every session of the account is revoked."""
+    async with database.transaction() as session:
+        user, error = await service.reset_password(
+            session,
+            settings,
+            raw_destination=body.destination,
+            code=body.code,
+            new_password=body.new_password,
+        )
+        if user is not None:
+            await revoke_all_sessions(session, user_id=user.id, reason="password_reset")
+    if error is not None:
+        raise error
+    return Done()
+
+
+@router.post("/recovery/username/code", response_model=CodeSent)
+async def request_username_recovery(
+    body: RecoveryTarget,
+    session: SessionDep,
+    outbox: OutboxDep,
+    settings: SettingsDep,
+    ip: ClientIp,
+) -> CodeSent:
+    """Send a code to find the username of an e-mail or mobile (same answer if unknown)."""
+    return await service.request_recovery_code(
+        session,
+        outbox,
+        settings,
+        purpose=Purpose.FIND_USERNAME,
+        raw_destination=body.destination,
+        ip=ip,
+    )
+
+
+@router.post("/recovery/username", response_model=FoundAccount)
+async def find_username(
+    body: UsernameRecovery, database: DatabaseDep, settings: SettingsDep
+) -> FoundAccount:
+    """Show the account's login names once the code proves the contact is the caller's."""
+    async with database.transaction() as session:
+        found, error = await service.find_username(
+            session, settings, raw_destination=body.destination, code=body.code
+        )
+    if error is not None or found is None:
+        raise error or RuntimeError()
+    return found

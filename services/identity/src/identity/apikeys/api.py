@@ -1,0 +1,153 @@
+"""Partner API keys (operators) and the gateway's exchange route (internal)."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from educert_common.app import SessionDep
+from educert_common.http.internal import InternalCaller
+from educert_common.http.pagination import Page, PageParams, page_params
+from identity.api.deps import Operator
+from identity.apikeys import service
+from identity.apikeys.models import ApiKey
+from identity.common import SettingsDep
+
+router = APIRouter(tags=["identity: API keys"])
+internal_router = APIRouter(tags=["internal"], include_in_schema=False)
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    institution_id: str = Field(min_length=1, max_length=64)
+    scopes: list[str] = Field(min_length=1, max_length=10)
+    expires_at: datetime | None = None
+
+
+class Rotation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    overlap_hours: int = Field(default=24, ge=0)
+
+
+class ApiKeyView(BaseModel):
+    id: uuid.UUID
+    name: str
+    institution_id: str
+    prefix: str
+    scopes: list[str]
+    status: str
+    created_at: datetime
+    created_by: str
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    rotated_from_id: uuid.UUID | None
+    rotated_to_id: uuid.UUID | None
+
+
+class IssuedApiKey(ApiKeyView):
+    # The whole key: shown in this response only, never stored or shown again.
+    key: str
+
+
+class ExchangeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    api_key: str = Field(min_length=1, max_length=200)
+
+
+class ExchangeResponse(BaseModel):
+    access_token: str
+    expires_in: int
+
+
+def _view(key: ApiKey) -> ApiKeyView:
+    return ApiKeyView(
+        id=key.id,
+        name=key.name,
+        institution_id=key.institution_id,
+        prefix=key.prefix,
+        scopes=list(key.scopes),
+        status=service.status_of(key),
+        created_at=key.created_at,
+        created_by=key.created_by,
+        expires_at=key.expires_at,
+        revoked_at=key.revoked_at,
+        last_used_at=key.last_used_at,
+        rotated_from_id=key.rotated_from_id,
+        rotated_to_id=key.rotated_to_id,
+    )
+
+
+def _issued(issued: service.IssuedKey) -> IssuedApiKey:
+    return IssuedApiKey(**_view(issued.key).model_dump(), key=issued.secret)
+
+
+@router.post("/api-keys", status_code=status.HTTP_201_CREATED, response_model=IssuedApiKey)
+async def issue_key(body: ApiKeyCreate, operator: Operator, session: SessionDep) -> IssuedApiKey:
+    """Issue a key for an institution with scopes; the key is shown once."""
+    issued = await service.issue(
+        session,
+        actor=operator.subject,
+        name=body.name,
+        institution_id=body.institution_id,
+        scopes=body.scopes,
+        expires_at=body.expires_at,
+    )
+    return _issued(issued)
+
+
+@router.get("/api-keys", response_model=Page[ApiKeyView])
+async def list_keys(
+    operator: Operator,
+    session: SessionDep,
+    params: Annotated[PageParams, Depends(page_params)],
+    institution_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> Page[ApiKeyView]:
+    """List keys (prefix, scopes, status, last use), newest first."""
+    repository = service.ApiKeyRepository(session)
+    page = await repository.paginate(repository.listing(institution_id), params)
+    return Page[ApiKeyView](items=[_view(k) for k in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/api-keys/{key_id}", response_model=ApiKeyView)
+async def get_key(key_id: uuid.UUID, operator: Operator, session: SessionDep) -> ApiKeyView:
+    """Show one key (never its secret)."""
+    return _view(await service.get(session, key_id))
+
+
+@router.post(
+    "/api-keys/{key_id}/rotate", status_code=status.HTTP_201_CREATED, response_model=IssuedApiKey
+)
+async def rotate_key(
+    key_id: uuid.UUID,
+    body: Rotation,
+    operator: Operator,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> IssuedApiKey:
+    """Issue a successor; the old key keeps working for `overlap_hours`."""
+    issued = await service.rotate(
+        session, settings, actor=operator.subject, key_id=key_id, overlap_hours=body.overlap_hours
+    )
+    return _issued(issued)
+
+
+@router.post("/api-keys/{key_id}/revoke", response_model=ApiKeyView)
+async def revoke_key(key_id: uuid.UUID, operator: Operator, session: SessionDep) -> ApiKeyView:
+    """Revoke a key at once (tokens already exchanged live at most their short TTL)."""
+    return _view(await service.revoke(session, actor=operator.subject, key_id=key_id))
+
+
+@internal_router.post("/internal/api-keys/exchange", response_model=ExchangeResponse)
+async def exchange(
+    body: ExchangeRequest, _: InternalCaller, session: SessionDep, settings: SettingsDep
+) -> ExchangeResponse:
+    """Turn a partner key into a short-lived access token (the gateway calls this)."""
+    token, expires_in = await service.exchange(session, settings, api_key=body.api_key)
+    return ExchangeResponse(access_token=token, expires_in=expires_in)

@@ -1,0 +1,132 @@
+"""Pieces every identity sub-package uses: settings, ciphers, client address, database."""
+
+import hmac
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from hashlib import sha256
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from educert_common.app import runtime_of
+from educert_common.crypto import BlindIndex, FieldCipher, derive_key
+from educert_common.db import Database
+from identity.config import IdentitySettings
+
+
+def settings_of(request: Request) -> IdentitySettings:
+    settings = runtime_of(request).settings
+    assert isinstance(settings, IdentitySettings)
+    return settings
+
+
+def database_of(request: Request) -> Database:
+    return runtime_of(request).database
+
+
+SettingsDep = Annotated[IdentitySettings, Depends(settings_of)]
+# For flows that must keep a failure's traces (attempt counters, lockouts, revoked families):
+# they open their own transaction, commit it, and raise afterwards.
+DatabaseDep = Annotated[Database, Depends(database_of)]
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Keys derived from settings, one per purpose."""
+
+    personal: FieldCipher
+    id_index: BlindIndex
+    code_key: bytes
+    link_key: bytes
+    face_key: bytes
+
+    def code_hash(self, scope: str, code: str) -> str:
+        return hmac.new(self.code_key, f"{scope}:{code}".encode(), sha256).hexdigest()
+
+    def encrypt_date(self, value: date | None, *, context: str) -> bytes | None:
+        return None if value is None else self.personal.encrypt(value.isoformat(), context=context)
+
+    def decrypt_date(self, blob: bytes | None, *, context: str) -> date | None:
+        return (
+            None
+            if blob is None
+            else date.fromisoformat(self.personal.decrypt(blob, context=context))
+        )
+
+
+@lru_cache(maxsize=8)
+def _secrets(personal_secret: str, index_secret: str, face_secret: str) -> Secrets:
+    return Secrets(
+        personal=FieldCipher.from_secret(personal_secret, "identity-personal-data"),
+        id_index=BlindIndex.from_secret(index_secret, "id_number"),
+        code_key=derive_key(personal_secret, "identity-one-time-codes"),
+        link_key=derive_key(personal_secret, "identity-activation-links"),
+        face_key=face_secret.encode(),
+    )
+
+
+def secrets_for(settings: IdentitySettings) -> Secrets:
+    return _secrets(
+        settings.personal_data_secret,
+        settings.platform.id_number_index_secret,
+        settings.face_app_secret,
+    )
+
+
+def client_ip(request: Request, settings: IdentitySettings) -> str:
+    """The caller's address: the gateway's X-Forwarded-For entry when the gateway sent it."""
+    peer = request.client.host if request.client else "unknown"
+    if peer in settings.trusted_proxies:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        last = forwarded.split(",")[-1].strip() if forwarded else ""
+        if last:
+            return last[:64]
+    return peer[:64]
+
+
+def _client_ip(request: Request) -> str:
+    return client_ip(request, settings_of(request))
+
+
+ClientIp = Annotated[str, Depends(_client_ip)]
+
+
+def sha256_hex(value: str) -> str:
+    return sha256(value.encode()).hexdigest()
+
+
+def jsonable(value: Any) -> Any:
+    """Dates and UUIDs in audit entries as strings."""
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+async def audit(
+    session: AsyncSession,
+    *,
+    actor: str,
+    action: str,
+    subject_type: str,
+    subject_id: object,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Write an audit entry in the caller's transaction (masked values only, never raw IDs)."""
+    from identity.base import audit_log
+
+    await audit_log.record(
+        session,
+        actor=actor,
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        before=jsonable(before) if before is not None else None,
+        after=jsonable(after) if after is not None else None,
+    )

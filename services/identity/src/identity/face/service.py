@@ -1,0 +1,210 @@
+"""Real-person verification sessions: start, signed app callback, expiry, latest result."""
+
+import json
+import logging
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from educert_common.crypto import constant_time_equals
+from educert_common.db import utcnow
+from educert_common.errors import NotFound, Text, ValidationFailed
+from educert_common.repository import Repository
+from identity.accounts.service import get_user
+from identity.common import audit, secrets_for
+from identity.config import IdentitySettings
+from identity.exceptions import CallbackRejected, CallbackReplayed, FaceSessionClosed
+from identity.face.models import FaceCallbackNonce, FaceSession
+from identity.face.signing import sign
+
+logger = logging.getLogger(__name__)
+
+
+class FaceSessionRepository(Repository[FaceSession]):
+    model = FaceSession
+
+    async def owned(self, session_id: uuid.UUID, user_id: uuid.UUID) -> FaceSession | None:
+        return await self.scalar_one_or_none(
+            select(FaceSession).where(FaceSession.id == session_id, FaceSession.user_id == user_id)
+        )
+
+    async def for_update(self, session_id: uuid.UUID) -> FaceSession | None:
+        return await self.scalar_one_or_none(
+            select(FaceSession).where(FaceSession.id == session_id).with_for_update()
+        )
+
+    async def latest_passed(self, user_id: uuid.UUID) -> FaceSession | None:
+        return await self.scalar_one_or_none(
+            select(FaceSession)
+            .where(FaceSession.user_id == user_id, FaceSession.status == "passed")
+            .order_by(FaceSession.completed_at.desc())
+            .limit(1)
+        )
+
+    async def expire_overdue(self) -> int:
+        result = await self.session.execute(
+            update(FaceSession)
+            .where(FaceSession.status == "pending", FaceSession.expires_at <= utcnow())
+            .values(status="expired")
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def remember_nonce(self, nonce: str) -> bool:
+        """Record a callback nonce; False if it was seen before (a replay)."""
+        result = await self.session.execute(
+            pg_insert(FaceCallbackNonce)
+            .values(nonce=nonce, received_at=utcnow())
+            .on_conflict_do_nothing()
+            .returning(FaceCallbackNonce.nonce)
+        )
+        return result.scalar_one_or_none() is not None
+
+
+def _challenge(settings: IdentitySettings, session_id: uuid.UUID) -> str:
+    """Binds the QR payload to the session: the app echoes it back in its callback."""
+    return sign(secrets_for(settings).face_key, "qr", str(session_id), b"")[:32]
+
+
+def qr_payload(settings: IdentitySettings, face: FaceSession) -> str:
+    return json.dumps(
+        {
+            "v": 1,
+            "type": "educert.face_verification",
+            "session_id": str(face.id),
+            "challenge": _challenge(settings, face.id),
+            "callback": f"{settings.public_base_url.rstrip('/')}/api/v1/identity/face/callback",
+            "expires_at": int(face.expires_at.timestamp()),
+        },
+        separators=(",", ":"),
+    )
+
+
+def effective_status(face: FaceSession) -> str:
+    if face.status == "pending" and face.expires_at <= utcnow():
+        return "expired"
+    return face.status
+
+
+async def start(session: AsyncSession, settings: IdentitySettings, *, user_id: str) -> FaceSession:
+    """Open a face-verification session for the caller; the QR payload goes to the app."""
+    user = await get_user(session, user_id)
+    now = utcnow()
+    face = FaceSession(
+        id=uuid.uuid4(),
+        user_id=user.id,
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.face_session_ttl_seconds),
+        status="pending",
+    )
+    await FaceSessionRepository(session).add(face)
+    await audit(
+        session,
+        actor=str(user.id),
+        action="face.started",
+        subject_type="face_session",
+        subject_id=face.id,
+    )
+    return face
+
+
+async def get_own(session: AsyncSession, *, user_id: str, session_id: uuid.UUID) -> FaceSession:
+    face = await FaceSessionRepository(session).owned(session_id, uuid.UUID(user_id))
+    if face is None:
+        raise NotFound()
+    return face
+
+
+class CallbackBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    session_id: uuid.UUID
+    challenge: str = Field(max_length=64)
+    result: str = Field(pattern="^(pass|fail)$")
+    entry_exit_records: list[dict[str, Any]] = Field(default_factory=list, max_length=500)
+    reason: str | None = Field(default=None, max_length=100)
+
+
+def verify_signature(
+    settings: IdentitySettings, *, timestamp: str, nonce: str, signature: str, body: bytes
+) -> None:
+    """Signature first, then the timestamp window; nothing in the body is read before."""
+    if not (timestamp and nonce and signature) or len(nonce) > 64 or len(signature) > 128:
+        raise CallbackRejected()
+    expected = sign(secrets_for(settings).face_key, timestamp, nonce, body)
+    if not constant_time_equals(expected, signature.lower()):
+        raise CallbackRejected()
+    try:
+        sent_at = int(timestamp)
+    except ValueError:
+        raise CallbackRejected() from None
+    if abs(time.time() - sent_at) > settings.face_callback_window_seconds:
+        raise CallbackRejected(
+            Text("The callback is too old or from the future", "回调时间戳超出允许范围")
+        )
+
+
+async def handle_callback(
+    session: AsyncSession,
+    settings: IdentitySettings,
+    *,
+    timestamp: str,
+    nonce: str,
+    signature: str,
+    body: bytes,
+) -> FaceSession:
+    """Complete a session from the app's signed callback (each nonce accepted once)."""
+    verify_signature(settings, timestamp=timestamp, nonce=nonce, signature=signature, body=body)
+    try:
+        data = CallbackBody.model_validate_json(body)
+    except ValidationError as exc:
+        raise ValidationFailed(Text("The callback body is malformed", "回调内容格式错误")) from exc
+    repository = FaceSessionRepository(session)
+    if not await repository.remember_nonce(nonce):
+        raise CallbackReplayed()
+    face = await repository.for_update(data.session_id)
+    if face is None or not constant_time_equals(data.challenge, _challenge(settings, face.id)):
+        raise NotFound()
+    if effective_status(face) != "pending":
+        raise FaceSessionClosed()
+    face.status = "passed" if data.result == "pass" else "failed"
+    face.completed_at = utcnow()
+    face.failure_reason = data.reason if data.result == "fail" else None
+    face.entry_exit_records = data.entry_exit_records
+    await session.flush()
+    await audit(
+        session,
+        actor="face-app",
+        action=f"face.{face.status}",
+        subject_type="face_session",
+        subject_id=face.id,
+        after={"user_id": str(face.user_id), "records": len(data.entry_exit_records)},
+    )
+    return face
+
+
+async def latest_passed(session: AsyncSession, *, user_id: uuid.UUID) -> FaceSession:
+    face = await FaceSessionRepository(session).latest_passed(user_id)
+    if face is None:
+        raise NotFound(Text("No passed face verification", "没有通过的人脸核验"))
+    return face
+
+
+async def expire_sessions_job(runtime: Any) -> None:
+    """Background job: mark overdue pending sessions expired, every 30 s."""
+    import asyncio
+
+    while True:
+        try:
+            async with runtime.database.transaction() as session:
+                count = await FaceSessionRepository(session).expire_overdue()
+            if count:
+                logger.info("face sessions expired", extra={"count": count})
+        except Exception as exc:  # keep the loop alive when the database blips
+            logger.warning("face expiry sweep failed", extra={"error": repr(exc)})
+        await asyncio.sleep(30)

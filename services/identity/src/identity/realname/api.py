@@ -1,0 +1,51 @@
+"""Real-name verification of the caller, and loading the development registry."""
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from educert_common.app import OutboxDep, SessionDep
+from educert_common.auth import CurrentPrincipal
+from educert_common.errors import PayloadTooLarge, Text
+from identity.accounts.schemas import MeView
+from identity.accounts.service import me_view
+from identity.api.deps import Operator
+from identity.common import SettingsDep
+from identity.realname import service
+
+router = APIRouter(tags=["identity: real-name"])
+
+MAX_CSV_BYTES = 5 * 1024 * 1024
+
+
+class ImportSummary(BaseModel):
+    created: int
+    updated: int
+
+
+@router.post("/me/realname-verification", response_model=MeView)
+async def verify_realname(
+    principal: CurrentPrincipal, session: SessionDep, outbox: OutboxDep, settings: SettingsDep
+) -> MeView:
+    """Check the caller's name, gender, ID number and validity with the population registry."""
+    user = await service.verify_realname(session, outbox, settings, user_id=principal.subject)
+    return me_view(user, settings)
+
+
+@router.post(
+    "/registry/people",
+    response_model=ImportSummary,
+    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+async def import_registry(
+    request: Request, operator: Operator, session: SessionDep, settings: SettingsDep
+) -> ImportSummary:
+    """Load people into the development registry from CSV (operators; all rows or none)."""
+    content = bytearray()
+    async for chunk in request.stream():
+        content.extend(chunk)
+        if len(content) > MAX_CSV_BYTES:
+            raise PayloadTooLarge(Text("The CSV is larger than 5 MiB", "CSV 超过 5 MiB"))
+    result = await service.import_registry_csv(
+        session, settings, content=bytes(content), actor=operator.subject
+    )
+    return ImportSummary(created=result.created, updated=result.updated)

@@ -1,0 +1,262 @@
+"""Real-name verification against the population registry, and loading the dev registry."""
+
+import asyncio
+import csv
+import io
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from educert_common.db import utcnow
+from educert_common.errors import FieldError, Text, ValidationFailed
+from educert_common.events.catalogue import UserRealnameVerified
+from educert_common.events.outbox import Outbox
+from educert_common.masking import mask_id_number
+from identity.accounts.models import RealnameStatus, User
+from identity.accounts.service import (
+    VALID_FROM_CONTEXT,
+    VALID_TO_CONTEXT,
+    get_user,
+    id_number_of,
+)
+from identity.accounts.validation import (
+    GB11643_TYPES,
+    IdType,
+    Problems,
+    check_gb11643,
+    check_name,
+    normalise_id_number,
+)
+from identity.common import audit, secrets_for
+from identity.config import IdentitySettings
+from identity.exceptions import RealnameLocked, RegistryUnavailable
+from identity.realname.models import RegistryPerson
+from identity.realname.registry import (
+    REGISTRY_CONTEXT,
+    Answer,
+    DevelopmentRegistry,
+    Outcome,
+    Person,
+    PopulationRegistry,
+    RegistryTemporarilyUnavailable,
+)
+from identity.realname.repository import RegistryRepository
+
+logger = logging.getLogger(__name__)
+
+RegistryFactory = Callable[[AsyncSession, IdentitySettings], PopulationRegistry]
+
+
+def development_registry(session: AsyncSession, settings: IdentitySettings) -> PopulationRegistry:
+    return DevelopmentRegistry(session, settings, secrets_for(settings))
+
+
+async def ask_with_retries(
+    registry: PopulationRegistry, person: Person, settings: IdentitySettings
+) -> Answer:
+    """Ask up to `registry_max_attempts` times with doubling backoff, then give up (503)."""
+    delay = settings.registry_backoff_seconds
+    for attempt in range(1, settings.registry_max_attempts + 1):
+        try:
+            return await registry.check(person)
+        except RegistryTemporarilyUnavailable:
+            logger.warning("registry unavailable", extra={"attempt": attempt})
+            if attempt == settings.registry_max_attempts:
+                break
+            await asyncio.sleep(delay)
+            delay *= 2
+    raise RegistryUnavailable()
+
+
+async def verify_realname(
+    session: AsyncSession,
+    outbox: Outbox,
+    settings: IdentitySettings,
+    *,
+    user_id: str,
+    registry_factory: RegistryFactory = development_registry,
+) -> User:
+    """Check the account's identity with the registry; on a match lock it and announce it."""
+    user = await get_user(session, user_id, lock=True)
+    if user.realname_status == RealnameStatus.VERIFIED:
+        return user
+    if user.realname_status == RealnameStatus.PENDING_APPEAL or not user.id_holder:
+        raise RealnameLocked(
+            Text("The ID number waits for an appeal decision", "该证件号码正在申诉审核中")
+        )
+    number = id_number_of(user, settings)
+    if number is None or user.id_type is None or user.birth_date is None:
+        raise ValidationFailed(Text("The account has no identity to verify", "账号无实名信息"))
+    s = secrets_for(settings)
+    valid_from = s.decrypt_date(user.id_valid_from_encrypted, context=VALID_FROM_CONTEXT)
+    assert valid_from is not None
+    person = Person(
+        id_type=user.id_type,
+        id_number=number,
+        real_name=user.real_name or "",
+        gender=user.gender or "",
+        birth_date=user.birth_date,
+        valid_from=valid_from,
+        valid_to=s.decrypt_date(user.id_valid_to_encrypted, context=VALID_TO_CONTEXT),
+    )
+    answer = await ask_with_retries(registry_factory(session, settings), person, settings)
+    user.realname_attempts += 1
+    before = user.realname_status
+    if answer.outcome == Outcome.MATCH:
+        user.realname_status = RealnameStatus.VERIFIED
+        user.realname_mismatch_field = None
+        user.realname_verified_at = utcnow()
+        await outbox.add(
+            session,
+            UserRealnameVerified(
+                user_id=user.id,
+                id_number_hash=user.id_number_hash or s.id_index.of(number),
+                real_name=person.real_name,
+                gender=person.gender,  # type: ignore[arg-type]
+                birth_date=person.birth_date,
+            ),
+            subject=str(user.id),
+        )
+    elif answer.outcome == Outcome.MISMATCH:
+        user.realname_status = RealnameStatus.MISMATCH
+        user.realname_mismatch_field = answer.field
+    else:
+        user.realname_status = RealnameStatus.NOT_FOUND
+        user.realname_mismatch_field = None
+    await session.flush()
+    await audit(
+        session,
+        actor=str(user.id),
+        action="realname.checked",
+        subject_type="user",
+        subject_id=user.id,
+        before={"status": before},
+        after={
+            "status": user.realname_status,
+            "field": user.realname_mismatch_field,
+            "id_number": mask_id_number(number),
+        },
+    )
+    return user
+
+
+# Loading the development registry -----------------------------------------------------------
+
+CSV_COLUMNS = ("id_type", "id_number", "name", "gender", "birth_date", "valid_from", "valid_to")
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    errors: list[FieldError] = field(default_factory=list)
+
+
+def _date(value: str) -> date | None:
+    value = value.strip()
+    if value in ("", "长期", "long-term"):
+        return None
+    return date.fromisoformat(value)
+
+
+async def import_registry_csv(
+    session: AsyncSession, settings: IdentitySettings, *, content: bytes, actor: str
+) -> ImportResult:
+    """Load people from CSV (all rows or none); rows with a known ID number are replaced."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(Text("The CSV must be UTF-8", "CSV 须为 UTF-8 编码")) from exc
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None or set(CSV_COLUMNS) - set(reader.fieldnames):
+        message = Text(f"The CSV header must be: {','.join(CSV_COLUMNS)}", "CSV 表头不正确")
+        raise ValidationFailed(message, errors=[FieldError("file", "csv_header", message)])
+    s = secrets_for(settings)
+    repository = RegistryRepository(session)
+    result = ImportResult()
+    rows: list[tuple[str, str, RegistryPerson]] = []
+    for line, row in enumerate(reader, start=2):
+        problems = Problems()
+        try:
+            id_type = IdType(row["id_type"].strip())
+            number = normalise_id_number(row["id_number"] or "")
+            gender = row["gender"].strip()
+            birth = _date(row["birth_date"] or "")
+            valid_from = _date(row["valid_from"] or "")
+            valid_to = _date(row["valid_to"] or "")
+        except (ValueError, AttributeError):
+            result.errors.append(
+                FieldError(
+                    f"line.{line}", "csv_row_invalid", Text("Unreadable row", "无法读取此行")
+                )
+            )
+            continue
+        if id_type in GB11643_TYPES:
+            facts = check_gb11643(number, id_type, problems, f"line.{line}.id_number")
+            if facts is not None and birth is None:
+                birth = facts.birth_date
+        name = check_name(
+            row["name"] or "", "CN" if id_type != IdType.FOREIGN_PASSPORT else "XX", problems
+        )
+        if gender not in ("male", "female") or birth is None or valid_from is None:
+            problems.add(
+                f"line.{line}",
+                "csv_row_invalid",
+                "gender, birth_date or valid_from is missing",
+                "性别、出生日期或有效期起始缺失",
+            )
+        if problems.errors:
+            result.errors.extend(
+                FieldError(
+                    e.field if e.field.startswith("line.") else f"line.{line}.{e.field}",
+                    e.code,
+                    e.message,
+                )
+                for e in problems.errors
+            )
+            continue
+        assert birth is not None and valid_from is not None
+        person = RegistryPerson(
+            id=uuid.uuid4(),
+            id_type=id_type.value,
+            id_number_hash=s.id_index.of(number),
+            id_number_encrypted=s.personal.encrypt(number, context=f"{REGISTRY_CONTEXT}.id_number"),
+            name_encrypted=s.personal.encrypt(name, context=f"{REGISTRY_CONTEXT}.name"),
+            gender=gender,
+            birth_date_encrypted=s.personal.encrypt(
+                birth.isoformat(), context=f"{REGISTRY_CONTEXT}.birth_date"
+            ),
+            valid_from_encrypted=s.personal.encrypt(
+                valid_from.isoformat(), context=f"{REGISTRY_CONTEXT}.valid_from"
+            ),
+            valid_to_encrypted=s.encrypt_date(valid_to, context=f"{REGISTRY_CONTEXT}.valid_to"),
+        )
+        rows.append((id_type.value, person.id_number_hash, person))
+    if result.errors:
+        raise ValidationFailed(
+            Text("Some rows were refused; nothing was imported", "部分行有误,未导入任何数据"),
+            errors=result.errors[:100],
+        )
+    for id_type_value, id_hash, person in rows:
+        existing = await repository.find(id_type_value, id_hash)
+        if existing is not None:
+            await session.delete(existing)
+            await session.flush()
+            result.updated += 1
+        else:
+            result.created += 1
+        session.add(person)
+    await session.flush()
+    await audit(
+        session,
+        actor=actor,
+        action="registry.imported",
+        subject_type="registry",
+        subject_id="registry_people",
+        after={"created": result.created, "updated": result.updated},
+    )
+    return result

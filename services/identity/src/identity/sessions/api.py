@@ -1,0 +1,127 @@
+"""Login, token refresh, logout, and the caller's sessions."""
+
+import uuid
+from datetime import datetime
+
+from fastapi import APIRouter, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from educert_common.app import SessionDep
+from educert_common.auth import CurrentPrincipal
+from identity.accounts.schemas import Done
+from identity.api.deps import CurrentSessionId
+from identity.common import ClientIp, DatabaseDep, SettingsDep
+from identity.sessions import service
+
+router = APIRouter(tags=["identity: sessions"])
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # An e-mail address, a mainland mobile number or a username.
+    identifier: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=64)
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str = Field(min_length=10, max_length=200)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    refresh_token: str
+    refresh_expires_in: int
+    session_id: uuid.UUID
+
+
+class SessionView(BaseModel):
+    id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    ip: str | None
+    user_agent: str | None
+    current: bool
+
+
+def _tokens(pair: service.TokenPair) -> TokenResponse:
+    return TokenResponse(
+        access_token=pair.access_token,
+        expires_in=pair.expires_in,
+        refresh_token=pair.refresh_token,
+        refresh_expires_in=pair.refresh_expires_in,
+        session_id=pair.session_id,
+    )
+
+
+@router.post("/login", response_model=TokenResponse)
+async def login(
+    body: LoginRequest, request: Request, database: DatabaseDep, settings: SettingsDep, ip: ClientIp
+) -> TokenResponse:
+    """Log in by e-mail, mobile or username; repeated failures lock with a growing delay."""
+    async with database.transaction() as session:
+        pair, error = await service.login(
+            session,
+            settings,
+            identifier=body.identifier,
+            password=body.password,
+            ip=ip,
+            user_agent=request.headers.get("user-agent"),
+        )
+    if error is not None or pair is None:
+        raise error or RuntimeError()
+    return _tokens(pair)
+
+
+@router.post("/token/refresh", response_model=TokenResponse)
+async def refresh(
+    body: RefreshRequest, database: DatabaseDep, settings: SettingsDep
+) -> TokenResponse:
+    """Swap a refresh token for new tokens; a reused one ends its whole session."""
+    async with database.transaction() as session:
+        pair, error = await service.refresh(session, settings, refresh_token=body.refresh_token)
+    if error is not None or pair is None:
+        raise error or RuntimeError()
+    return _tokens(pair)
+
+
+@router.post("/logout", response_model=Done)
+async def logout(principal: CurrentPrincipal, sid: CurrentSessionId, session: SessionDep) -> Done:
+    """End the current session (its refresh token stops working)."""
+    await service.logout(session, user_id=principal.subject, session_id=sid)
+    return Done()
+
+
+@router.get("/sessions", response_model=list[SessionView])
+async def list_sessions(
+    principal: CurrentPrincipal, sid: CurrentSessionId, session: SessionDep
+) -> list[SessionView]:
+    """List the caller's active sessions."""
+    rows = await service.list_sessions(session, user_id=principal.subject)
+    return [
+        SessionView(
+            id=row.id,
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+            expires_at=row.expires_at,
+            ip=row.ip,
+            user_agent=row.user_agent,
+            current=str(row.id) == sid,
+        )
+        for row in rows
+    ]
+
+
+@router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_session(
+    session_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> None:
+    """Revoke one of the caller's sessions."""
+    await service.revoke_session(
+        session, user_id=principal.subject, session_id=session_id, reason="revoked_by_user"
+    )

@@ -1,0 +1,270 @@
+"""Login, refresh-token rotation, logout and session management. Functions flush only."""
+
+import hmac
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from hashlib import sha256
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from educert_common.crypto import random_token
+from educert_common.db import utcnow
+from educert_common.errors import DomainError, NotFound, Text
+from identity import service as keys
+from identity.accounts import passwords
+from identity.accounts.models import AccountStatus, User
+from identity.accounts.repository import UserRepository
+from identity.common import audit, secrets_for, sha256_hex
+from identity.config import IdentitySettings
+from identity.exceptions import InvalidCredentials, LoginLocked, RefreshTokenInvalid
+from identity.sessions.models import LoginSession, RefreshToken
+from identity.sessions.repository import (
+    RefreshTokenRepository,
+    SessionRepository,
+    ThrottleRepository,
+    record_failure,
+)
+
+logger = logging.getLogger(__name__)
+
+MAINLAND_MOBILE = re.compile(r"^(?:\+86)?(1[3-9]\d{9})$")
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    expires_in: int
+    refresh_token: str
+    refresh_expires_in: int
+    session_id: uuid.UUID
+
+
+def account_throttle_key(identifier: str, settings: IdentitySettings) -> str:
+    """Throttle key of a login name: keyed hash, so the table holds no contacts."""
+    digest = hmac.new(
+        secrets_for(settings).code_key, identifier.strip().lower().encode(), sha256
+    ).hexdigest()
+    return f"account:{digest[:48]}"
+
+
+async def resolve_login(session: AsyncSession, identifier: str) -> User | None:
+    """Find the account for an e-mail (verified), mainland mobile (verified) or username."""
+    value = identifier.strip()
+    users = UserRepository(session)
+    user: User | None
+    if "@" in value:
+        user = await users.by_email(value.lower())
+        if user is not None and not user.email_verified:
+            return None
+    elif match := MAINLAND_MOBILE.fullmatch(re.sub(r"[\s\-]", "", value)):
+        user = await users.by_mobile(match.group(1))
+        if user is not None and not user.mobile_verified:
+            return None
+    else:
+        user = await users.by_username(value.lower())
+    if user is None or user.status != AccountStatus.ACTIVE:
+        return None
+    return user
+
+
+def _user_uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound() from None
+
+
+async def _start_session(
+    session: AsyncSession,
+    settings: IdentitySettings,
+    user: User,
+    *,
+    ip: str,
+    user_agent: str | None,
+) -> TokenPair:
+    now = utcnow()
+    login = LoginSession(
+        id=uuid.uuid4(),
+        user_id=user.id,
+        created_at=now,
+        last_used_at=now,
+        expires_at=now + timedelta(days=settings.refresh_token_ttl_days),
+        ip=ip,
+        user_agent=(user_agent or "")[:200] or None,
+    )
+    await SessionRepository(session).add(login)
+    return await _tokens_for(session, settings, user, login)
+
+
+async def _tokens_for(
+    session: AsyncSession, settings: IdentitySettings, user: User, login: LoginSession
+) -> TokenPair:
+    refresh = random_token(32)
+    await RefreshTokenRepository(session).add(
+        RefreshToken(id=uuid.uuid4(), session_id=login.id, token_hash=sha256_hex(refresh))
+    )
+    access = await keys.issue_access_token(
+        session,
+        subject=str(user.id),
+        roles=user.roles,
+        institution=user.institution_id,
+        ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+        settings=settings,
+        extra_claims={"sid": str(login.id)},
+    )
+    remaining = int((login.expires_at - utcnow()).total_seconds())
+    return TokenPair(access, settings.access_token_ttl_seconds, refresh, remaining, login.id)
+
+
+async def login(
+    session: AsyncSession,
+    settings: IdentitySettings,
+    *,
+    identifier: str,
+    password: str,
+    ip: str,
+    user_agent: str | None,
+) -> tuple[TokenPair | None, DomainError | None]:
+    """Check the password under per-account and per-address throttling.
+
+    Failures are written in this transaction and returned (not raised), so the caller
+    commits them before answering. The answer never says whether the account exists: an
+    unknown name costs a dummy argon2 verification and counts as a failure like any other.
+    """
+    now = utcnow()
+    account_key = account_throttle_key(identifier, settings)
+    ip_key = f"ip:{ip}"
+    throttles = await ThrottleRepository(session).many([account_key, ip_key])
+    locked_until = max(
+        (t.locked_until for t in throttles if t.locked_until and t.locked_until > now),
+        default=None,
+    )
+    if locked_until is not None:
+        wait = int((locked_until - now).total_seconds()) + 1
+        return None, LoginLocked(headers={"Retry-After": str(wait)})
+    user = await resolve_login(session, identifier)
+    stored = user.password_hash if user is not None else None
+    if not await passwords.verify_password(stored, password, settings) or user is None:
+        for key, threshold in (
+            (account_key, settings.lockout_threshold),
+            (ip_key, settings.lockout_ip_threshold),
+        ):
+            await record_failure(
+                session,
+                key,
+                now,
+                threshold=threshold,
+                base=settings.lockout_base_seconds,
+                cap=settings.lockout_max_seconds,
+            )
+        await audit(
+            session,
+            actor=f"ip:{ip}",
+            action="login.failed",
+            subject_type="login",
+            subject_id=account_key,
+        )
+        return None, InvalidCredentials()
+    await ThrottleRepository(session).clear(account_key)
+    assert stored is not None
+    if passwords.needs_rehash(stored, settings):
+        # Parameters changed since this hash was made: upgrade it while the password is known.
+        user.password_hash = await passwords.hash_password(password, settings)
+        logger.info("password rehashed", extra={"user_id": str(user.id)})
+    pair = await _start_session(session, settings, user, ip=ip, user_agent=user_agent)
+    await audit(
+        session,
+        actor=str(user.id),
+        action="login.succeeded",
+        subject_type="session",
+        subject_id=pair.session_id,
+        after={"ip": ip},
+    )
+    return pair, None
+
+
+async def refresh(
+    session: AsyncSession, settings: IdentitySettings, *, refresh_token: str
+) -> tuple[TokenPair | None, DomainError | None]:
+    """Rotate a refresh token; presenting a spent one revokes its whole family (session)."""
+    now = utcnow()
+    tokens = RefreshTokenRepository(session)
+    row = await tokens.by_hash_for_update(sha256_hex(refresh_token.strip()))
+    if row is None:
+        return None, RefreshTokenInvalid()
+    sessions = SessionRepository(session)
+    login_session = await sessions.get(row.session_id)
+    if login_session is None or login_session.revoked_at is not None:
+        return None, RefreshTokenInvalid()
+    if login_session.expires_at <= now:
+        return None, RefreshTokenInvalid()
+    if row.used_at is not None:
+        # A spent token came back: someone holds a copy. End the family for everyone.
+        await sessions.revoke(login_session.id, now, "refresh_reuse")
+        await audit(
+            session,
+            actor="system",
+            action="session.refresh_reuse_revoked",
+            subject_type="session",
+            subject_id=login_session.id,
+            after={"user_id": str(login_session.user_id)},
+        )
+        logger.warning(
+            "refresh token reuse: session revoked",
+            extra={"session_id": str(login_session.id), "user_id": str(login_session.user_id)},
+        )
+        return None, RefreshTokenInvalid()
+    user = await UserRepository(session).get(login_session.user_id)
+    if user is None or user.status != AccountStatus.ACTIVE:
+        return None, RefreshTokenInvalid()
+    row.used_at = now
+    login_session.last_used_at = now
+    await session.flush()
+    return await _tokens_for(session, settings, user, login_session), None
+
+
+async def logout(session: AsyncSession, *, user_id: str, session_id: str | None) -> None:
+    """End the caller's current session (its refresh tokens stop working)."""
+    if session_id is None:
+        return
+    await revoke_session(session, user_id=user_id, session_id=session_id, reason="logout")
+
+
+async def list_sessions(session: AsyncSession, *, user_id: str) -> list[LoginSession]:
+    return list(await SessionRepository(session).active_of(_user_uuid(user_id), utcnow()))
+
+
+async def revoke_session(
+    session: AsyncSession, *, user_id: str, session_id: str | uuid.UUID, reason: str
+) -> None:
+    """Revoke one of the caller's sessions (someone else's is not found)."""
+    try:
+        sid = session_id if isinstance(session_id, uuid.UUID) else uuid.UUID(str(session_id))
+    except ValueError:
+        raise NotFound() from None
+    repository = SessionRepository(session)
+    found = await repository.owned(sid, _user_uuid(user_id))
+    if found is None:
+        raise NotFound(Text("No such session", "会话不存在"))
+    await repository.revoke(sid, utcnow(), reason)
+    await audit(
+        session, actor=user_id, action=f"session.{reason}", subject_type="session", subject_id=sid
+    )
+
+
+async def revoke_all_sessions(
+    session: AsyncSession, *, user_id: uuid.UUID, reason: str, keep: uuid.UUID | None = None
+) -> int:
+    count = await SessionRepository(session).revoke_all(user_id, utcnow(), reason, keep)
+    await audit(
+        session,
+        actor=str(user_id),
+        action="sessions.revoked",
+        subject_type="user",
+        subject_id=user_id,
+        after={"reason": reason, "count": count, "kept": str(keep) if keep else None},
+    )
+    return count

@@ -1,0 +1,83 @@
+"""Staff accounts (operators create them; institution staff see their own institution's)."""
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from educert_common.app import OutboxDep, SessionDep
+from educert_common.auth import Principal, require_roles
+from educert_common.http.pagination import Page, PageParams, page_params
+from educert_common.masking import mask_email
+from identity.accounts.models import User
+from identity.accounts.repository import UserRepository
+from identity.api.deps import Operator
+from identity.staff import service
+
+router = APIRouter(tags=["identity: staff"])
+
+
+class StaffCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["institution_staff", "reviewer", "operator"]
+    username: str = Field(min_length=4, max_length=32)
+    email: str = Field(min_length=3, max_length=254)
+    institution_id: str | None = Field(default=None, max_length=64)
+
+
+class StaffView(BaseModel):
+    id: uuid.UUID
+    username: str | None
+    roles: list[str]
+    institution_id: str | None
+    email_masked: str | None
+    status: str
+    has_password: bool
+
+
+def _view(user: User) -> StaffView:
+    return StaffView(
+        id=user.id,
+        username=user.username,
+        roles=list(user.roles),
+        institution_id=user.institution_id,
+        email_masked=mask_email(user.email) if user.email else None,
+        status=user.status,
+        has_password=user.password_hash is not None,
+    )
+
+
+@router.post("/staff", status_code=status.HTTP_201_CREATED, response_model=StaffView)
+async def create_staff(
+    body: StaffCreate, operator: Operator, session: SessionDep, outbox: OutboxDep
+) -> StaffView:
+    """Create a staff account; the person sets a password by e-mail recovery code."""
+    user = await service.create_staff(
+        session,
+        outbox,
+        actor=operator.subject,
+        role=body.role,
+        email=body.email,
+        username=body.username,
+        institution_id=body.institution_id,
+    )
+    return _view(user)
+
+
+@router.get("/staff", response_model=Page[StaffView])
+async def list_staff(
+    principal: Annotated[
+        Principal, Depends(require_roles("operator", "admin", "institution_staff"))
+    ],
+    session: SessionDep,
+    params: Annotated[PageParams, Depends(page_params)],
+    institution_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> Page[StaffView]:
+    """List staff; institution staff only ever see their own institution."""
+    if not principal.has_role("operator", "admin"):
+        institution_id = principal.institution or "-"
+    repository = UserRepository(session)
+    page = await repository.paginate(repository.staff_query(institution_id), params)
+    return Page[StaffView](items=[_view(u) for u in page.items], next_cursor=page.next_cursor)

@@ -1,0 +1,78 @@
+"""Staff accounts: operators create institution staff, reviewers and operators.
+
+A new staff account has no password: the person sets one through password recovery with a
+code sent to the e-mail address (which also proves the address is theirs).
+"""
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from educert_common.errors import FieldError, Text, ValidationFailed
+from educert_common.events.outbox import Outbox
+from identity.accounts.models import AccountStatus, RealnameStatus, Role, User
+from identity.accounts.repository import UserRepository
+from identity.accounts.service import _taken, announce_contacts
+from identity.accounts.validation import Problems, check_email, check_username
+from identity.common import audit
+
+STAFF_ROLES = frozenset({Role.INSTITUTION_STAFF, Role.REVIEWER, Role.OPERATOR})
+
+
+async def create_staff(
+    session: AsyncSession,
+    outbox: Outbox,
+    *,
+    actor: str,
+    role: str,
+    email: str,
+    username: str,
+    institution_id: str | None,
+) -> User:
+    problems = Problems()
+    checked_email = check_email(email, problems)
+    checked_username = check_username(username, problems)
+    if role not in {r.value for r in STAFF_ROLES}:
+        problems.add(
+            "role", "role_invalid", "Role is institution_staff, reviewer or operator", "角色无效"
+        )
+    problems.raise_if_any()
+    if role == Role.INSTITUTION_STAFF and not institution_id:
+        message = Text("Institution staff belong to an institution", "院校工作人员须关联院校")
+        raise ValidationFailed(message, errors=[FieldError("institution_id", "required", message)])
+    if role != Role.INSTITUTION_STAFF:
+        institution_id = None
+    users = UserRepository(session)
+    assert checked_email is not None and checked_username is not None
+    if await users.by_email(checked_email) is not None:
+        raise _taken("email", "This e-mail address is already registered", "该邮箱已被注册")
+    if await users.by_username(checked_username) is not None:
+        raise _taken("username", "This username is taken", "该用户名已被使用")
+    user = User(
+        id=uuid.uuid4(),
+        status=AccountStatus.ACTIVE,
+        roles=[role],
+        institution_id=institution_id,
+        username=checked_username,
+        email=checked_email,
+        email_verified=False,
+        mobile=None,
+        mobile_is_mainland=False,
+        mobile_verified=False,
+        password_hash=None,
+        id_holder=False,
+        realname_status=RealnameStatus.UNVERIFIED,
+        realname_attempts=0,
+        locale="zh",
+    )
+    await users.add(user)
+    await announce_contacts(session, outbox, user)
+    await audit(
+        session,
+        actor=actor,
+        action="staff.created",
+        subject_type="user",
+        subject_id=user.id,
+        after={"role": role, "institution_id": institution_id, "username": checked_username},
+    )
+    return user

@@ -1,0 +1,135 @@
+"""Identity test helpers: people with valid ID numbers, codes read from identity's outbox."""
+
+import itertools
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from stdnum.cn import ric
+
+from educert_common.db import Database
+from identity.config import IdentitySettings
+
+_counter = itertools.count(1)
+_rng = random.Random()
+
+
+def resident_id(gender: str = "female", birth: date | None = None) -> str:
+    """A fresh GB 11643-valid number (region 110105 Beijing Chaoyang), unique per run."""
+    birth = birth or date(1970, 1, 1) + timedelta(days=_rng.randrange(0, 12_000))
+    order = _rng.randrange(0, 50) * 2 + (1 if gender == "male" else 0)
+    base = f"110105{birth:%Y%m%d}{order:03d}"
+    return base + ric.calc_check_digit(base + "0")
+
+
+@dataclass
+class Person:
+    real_name: str
+    gender: str
+    id_number: str
+    mobile: str
+    email: str
+    password: str
+    username: str
+
+    def registration(self, **changes: Any) -> dict[str, Any]:
+        body = {
+            "real_name": self.real_name,
+            "nationality": "CN",
+            "gender": self.gender,
+            "id_type": "resident_id",
+            "id_number": self.id_number,
+            "id_valid_from": "2020-01-01",
+            "id_valid_to": "2040-01-01",
+            "mobile": self.mobile,
+            "email": self.email,
+            "password": self.password,
+            "username": self.username,
+        }
+        body.update(changes)
+        return body
+
+    def csv_row(self) -> str:
+        birth = ric.get_birth_date(self.id_number).isoformat()
+        return (
+            f"resident_id,{self.id_number},{self.real_name},{self.gender},{birth},"
+            "2020-01-01,2040-01-01"
+        )
+
+
+def new_person(gender: str = "female") -> Person:
+    n = next(_counter)
+    tag = f"{_rng.randrange(10**6):06d}{n:02d}"
+    return Person(
+        real_name="张晓" + "明红"[n % 2],
+        gender=gender,
+        id_number=resident_id(gender),
+        mobile=f"139{tag[-8:]}",
+        email=f"u{tag}@example.com",
+        password=f"Tr0ub4dor{n}x",
+        username=f"user{tag}",
+    )
+
+
+@pytest.fixture(scope="session")
+async def identity_db(migrated_services: None) -> AsyncIterator[Database]:
+    database = Database.connect(IdentitySettings().resolved_database_url(), pool_size=3)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+class Outbox:
+    """Reads what identity handed to notification (codes, links) from its outbox table."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def latest(self, event_type: str, **match: str) -> dict[str, Any] | None:
+        async with self.database.transaction() as session:
+            rows = (
+                await session.execute(
+                    text(
+                        "SELECT payload FROM outbox_events WHERE event_type = :t "
+                        "ORDER BY id DESC LIMIT 500"
+                    ),
+                    {"t": event_type},
+                )
+            ).scalars()
+            for payload in rows:
+                data = payload["data"]
+                if all(str(data.get(k)) == v for k, v in match.items()):
+                    return dict(data)
+        return None
+
+    async def code(self, destination: str, purpose: str) -> str:
+        data = await self.latest(
+            "identity.verification_code.issued", destination=destination, purpose=purpose
+        )
+        assert data is not None, f"no {purpose} code for {destination}"
+        return str(data["code"])
+
+    async def activation_token(self, email: str) -> str:
+        data = await self.latest("identity.activation_link.issued", email=email)
+        assert data is not None
+        return str(data["link"]).split("token=", 1)[1]
+
+
+@pytest.fixture(scope="session")
+def outbox(identity_db: Database) -> Outbox:
+    return Outbox(identity_db)
+
+
+@pytest.fixture
+def make_person() -> Any:
+    return new_person
+
+
+@pytest.fixture
+def make_resident_id() -> Any:
+    return resident_id
