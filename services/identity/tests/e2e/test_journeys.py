@@ -1,7 +1,7 @@
 """Identity journeys through the gateway, with identity and the gateway as real processes."""
 
-import base64
 import io
+import json
 import re
 import time
 from typing import Any
@@ -293,10 +293,10 @@ async def test_change_username_email_mobile_and_password(
     ).status_code == 200
 
 
-def png(size: tuple[int, int] = (200, 240)) -> str:
+def png(size: tuple[int, int] = (200, 240)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, (180, 200, 230)).save(buffer, "PNG")
-    return base64.b64encode(buffer.getvalue()).decode()
+    return buffer.getvalue()
 
 
 async def test_duplicate_id_points_to_recovery_then_appeal_moves_identity(
@@ -310,23 +310,32 @@ async def test_duplicate_id_points_to_recovery_then_appeal_moves_identity(
     assert refused.status_code == 409 and refused.json()["code"] == "id_number_registered"
     assert refused.json()["errors"][0]["field"] == "id_number"
 
+    registration = json.dumps(claimant.registration())
+    # A PostScript file that claims to be a JPEG: the type comes from the content.
     bad_type = await client.post(
         f"{stack.api}/appeals",
-        json={
-            "registration": claimant.registration(),
-            "id_scan_base64": base64.b64encode(b"%!PS-not-an-image" * 10).decode(),
-            "head_photo_base64": png(),
+        data={"registration": registration},
+        files={
+            "id_scan": ("scan.jpg", b"%!PS-not-an-image" * 10, "image/jpeg"),
+            "head_photo": ("photo.png", png(), "image/png"),
         },
     )
     assert bad_type.status_code == 415
+    assert bad_type.json()["errors"][0]["field"] == "id_scan"
+    bad_registration = await client.post(
+        f"{stack.api}/appeals",
+        data={"registration": json.dumps({**claimant.registration(), "gender": ["x"]})},
+        files={"id_scan": ("s.png", png((800, 500))), "head_photo": ("p.png", png())},
+    )
+    assert bad_registration.status_code == 422
+    assert "registration.gender" in {e["field"] for e in bad_registration.json()["errors"]}
     filed = await client.post(
         f"{stack.api}/appeals",
-        json={
-            "registration": claimant.registration(),
-            "id_scan_base64": png((800, 500)),
-            "head_photo_base64": png(),
+        data={
+            "registration": registration,
             "statement": "The old account was registered by someone else",
         },
+        files={"id_scan": ("scan.png", png((800, 500))), "head_photo": ("photo.png", png())},
     )
     assert filed.status_code == 201, filed.text
     appeal_id = filed.json()["id"]

@@ -1,17 +1,16 @@
 """Duplicate-ID appeals: filing (public), the applicant's own, operators' review."""
 
-import base64
-import binascii
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from educert_common.app import OutboxDep, SessionDep
 from educert_common.auth import CurrentPrincipal
-from educert_common.errors import FieldError, NotFound, Text, ValidationFailed
+from educert_common.errors import FieldError, NotFound, PayloadTooLarge, Text
 from educert_common.http.pagination import Page, PageParams, page_params
 from identity.accounts.schemas import RegistrationRequest
 from identity.api.deps import Operator
@@ -21,18 +20,9 @@ from identity.common import ClientIp, SettingsDep
 
 router = APIRouter(tags=["identity: appeals"])
 
-# Base64 of a 5 MiB file, with headroom.
-MAX_B64 = 7_200_000
-
-
-class AppealFiling(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    registration: RegistrationRequest
-    # The files, base64-encoded; their type is judged by content, never by a declared name.
-    id_scan_base64: str = Field(min_length=4, max_length=MAX_B64)
-    head_photo_base64: str = Field(min_length=4, max_length=MAX_B64)
-    statement: str | None = Field(default=None, max_length=1000)
+# Each file; the storage policy checks type (by content), size and dimensions again.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_REGISTRATION_JSON = 20_000
 
 
 class AppealView(BaseModel):
@@ -59,14 +49,25 @@ class Decision(BaseModel):
     reason: str = Field(min_length=1, max_length=1000)
 
 
-def _decode(value: str, name: str) -> bytes:
+def _registration(raw: str) -> RegistrationRequest:
+    """Parse the registration form field (JSON); errors name `registration.<field>`."""
     try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        message = Text("Not valid base64", "不是合法的 base64")
-        raise ValidationFailed(
-            message, errors=[FieldError(name, "base64_invalid", message)]
+        return RegistrationRequest.model_validate_json(raw)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**error, "loc": ("body", "registration", *error["loc"])} for error in exc.errors()]
         ) from None
+
+
+async def _read(upload: UploadFile, name: str) -> bytes:
+    """Read an uploaded file, refusing one larger than the limit without reading it all."""
+    content = await upload.read(MAX_FILE_BYTES + 1)
+    if len(content) > MAX_FILE_BYTES:
+        message = Text(
+            f"The file is larger than {MAX_FILE_BYTES} bytes", f"文件超过 {MAX_FILE_BYTES} 字节"
+        )
+        raise PayloadTooLarge(message, errors=[FieldError(name, "file_too_large", message)])
+    return content
 
 
 def _view(appeal: Appeal) -> AppealView:
@@ -75,17 +76,34 @@ def _view(appeal: Appeal) -> AppealView:
 
 @router.post("/appeals", status_code=status.HTTP_201_CREATED, response_model=AppealView)
 async def file_appeal(
-    body: AppealFiling, session: SessionDep, outbox: OutboxDep, settings: SettingsDep, ip: ClientIp
+    registration: Annotated[
+        str,
+        Form(
+            max_length=MAX_REGISTRATION_JSON,
+            description="The registration fields (as for POST /registrations), as JSON",
+        ),
+    ],
+    id_scan: Annotated[UploadFile, File(description="Scan of the ID document (JPEG/PNG/PDF)")],
+    head_photo: Annotated[UploadFile, File(description="Head photo (JPEG/PNG)")],
+    session: SessionDep,
+    outbox: OutboxDep,
+    settings: SettingsDep,
+    ip: ClientIp,
+    statement: Annotated[str | None, Form(max_length=1000)] = None,
 ) -> AppealView:
-    """Register with an ID number another account holds, with an ID scan and a head photo."""
+    """Register with an ID number another account holds, with an ID scan and a head photo.
+
+    A multipart/form-data upload; the files' types are judged by their content, never by the
+    names or types the client declares.
+    """
     appeal, _ = await service.file_appeal(
         session,
         outbox,
         settings,
-        registration=body.registration,
-        id_scan=_decode(body.id_scan_base64, "id_scan_base64"),
-        head_photo=_decode(body.head_photo_base64, "head_photo_base64"),
-        statement=body.statement,
+        registration=_registration(registration),
+        id_scan=await _read(id_scan, "id_scan"),
+        head_photo=await _read(head_photo, "head_photo"),
+        statement=statement,
         ip=ip,
     )
     return _view(appeal)
