@@ -4,7 +4,8 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 
-.PHONY: run test install check-infra migrate lint format bench-gateway bench-events clean
+.PHONY: run test install check-infra migrate lint format bench bench-gateway bench-events \
+	bench-identity bench-notification bench-payment bench-receipts clean
 
 ## install: create the virtual environment and install the whole workspace from uv.lock
 install:
@@ -41,6 +42,21 @@ bench-gateway: install
 
 bench-events: install
 	@$(PYTHON) bench/event_path.py
+
+bench-identity: install
+	@$(PYTHON) bench/identity_login.py
+
+bench-notification: install
+	@$(PYTHON) bench/notification_delivery.py
+
+bench-payment: install
+	@$(PYTHON) bench/payment_flow.py
+
+bench-receipts: install
+	@$(PYTHON) bench/receipt_pdf.py
+
+## bench: every benchmark, one after the other (several minutes; results in bench/results/)
+bench: bench-gateway bench-events bench-identity bench-notification bench-payment bench-receipts
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
