@@ -2,13 +2,11 @@
 
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
 from fastapi import Depends, FastAPI
 
 from educert_common.auth import (
@@ -28,34 +26,13 @@ from educert_common.auth.testing import (
     tamper_payload,
     unsigned_token,
 )
-from educert_common.db import Database
 from educert_common.errors import NotFound
 from educert_common.http.problems import install_problem_handlers
 from educert_common.settings import PlatformSettings
 from educert_common.testing.processes import RunningProcess, free_port
-from identity.config import IdentitySettings
-from identity.service import issue_access_token, signing_key_pem
+from educert_common.testing.tokens import Tokens
 
 
-@dataclass
-class Keys:
-    database: Database
-    kid: str
-    private_pem: str
-    public_pem: bytes
-
-    async def mint(
-        self,
-        subject: str = "user-1",
-        *,
-        roles: tuple[str, ...] | list[str] = ("applicant",),
-        **options: Any,
-    ) -> str:
-        async with self.database.transaction() as session:
-            return await issue_access_token(session, subject=subject, roles=roles, **options)
-
-
-# Module scope: processes of one test module never consume the events of another.
 @pytest.fixture(scope="module")
 async def identity(
     migrated_services: None, tmp_path_factory: pytest.TempPathFactory
@@ -70,20 +47,10 @@ async def identity(
         process.stop()
 
 
-@pytest.fixture(scope="session")
-async def keys(migrated_services: None) -> AsyncIterator[Keys]:
-    database = Database.connect(IdentitySettings().resolved_database_url(), pool_size=2)
-    async with database.transaction() as session:
-        kid, private_pem = await signing_key_pem(session)
-    public_pem = (
-        serialization.load_pem_private_key(private_pem.encode(), password=None)
-        .public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
-    try:
-        yield Keys(database, kid, private_pem, public_pem)
-    finally:
-        await database.dispose()
+@pytest.fixture
+def keys(tokens: Tokens) -> Tokens:
+    """Identity's signing key, as the root fixture exposes it."""
+    return tokens
 
 
 def jwks_url(identity: RunningProcess) -> str:
@@ -105,7 +72,7 @@ async def verifier(identity: RunningProcess) -> AsyncIterator[TokenVerifier]:
 TTL = timedelta(minutes=15)
 
 
-async def test_valid_token_gives_the_principal(verifier: TokenVerifier, keys: Keys) -> None:
+async def test_valid_token_gives_the_principal(verifier: TokenVerifier, keys: Tokens) -> None:
     token = await keys.mint(
         "staff-7", roles=["institution_staff"], institution="inst-1", scopes=["records:import"]
     )
@@ -137,32 +104,34 @@ BAD_CLAIMS: dict[str, dict[str, Any]] = {
 
 
 @pytest.mark.parametrize("kind", BAD_CLAIMS)
-async def test_bad_claims_are_refused(verifier: TokenVerifier, keys: Keys, kind: str) -> None:
+async def test_bad_claims_are_refused(verifier: TokenVerifier, keys: Tokens, kind: str) -> None:
     claims = {k: v for k, v in access_claims(**BAD_CLAIMS[kind]).items() if v is not None}
     with pytest.raises(InvalidToken):
         await verifier.verify(sign_rs256(claims, keys.private_pem, keys.kid))
 
 
-async def test_tampered_payload_is_refused(verifier: TokenVerifier, keys: Keys) -> None:
+async def test_tampered_payload_is_refused(verifier: TokenVerifier, keys: Tokens) -> None:
     token = await keys.mint("user-1")
     await verifier.verify(token)
     with pytest.raises(InvalidToken):
         await verifier.verify(tamper_payload(token, roles=["admin"]))
 
 
-async def test_alg_none_is_refused(verifier: TokenVerifier, keys: Keys) -> None:
+async def test_alg_none_is_refused(verifier: TokenVerifier, keys: Tokens) -> None:
     with pytest.raises(InvalidToken):
         await verifier.verify(unsigned_token(access_claims(), keys.kid))
 
 
 async def test_hs256_signed_with_the_public_key_is_refused(
-    verifier: TokenVerifier, keys: Keys
+    verifier: TokenVerifier, keys: Tokens
 ) -> None:
     with pytest.raises(InvalidToken):
         await verifier.verify(hs256_token(access_claims(), keys.public_pem, keys.kid))
 
 
-async def test_embedded_keys_in_the_header_are_ignored(verifier: TokenVerifier, keys: Keys) -> None:
+async def test_embedded_keys_in_the_header_are_ignored(
+    verifier: TokenVerifier, keys: Tokens
+) -> None:
     from identity.service import generate_key_pair
 
     _, attacker_jwk, attacker_pem = generate_key_pair()
@@ -179,7 +148,7 @@ async def test_embedded_keys_in_the_header_are_ignored(verifier: TokenVerifier, 
 
 
 async def test_unknown_kid_refetches_at_most_once_per_interval(
-    identity: RunningProcess, keys: Keys
+    identity: RunningProcess, keys: Tokens
 ) -> None:
     settings = PlatformSettings()
     fetches = 0
@@ -209,7 +178,7 @@ async def test_unknown_kid_refetches_at_most_once_per_interval(
         await verifier.aclose()
 
 
-async def test_verified_tokens_are_cached(verifier: TokenVerifier, keys: Keys) -> None:
+async def test_verified_tokens_are_cached(verifier: TokenVerifier, keys: Tokens) -> None:
     token = await keys.mint("user-1")
     first = await verifier.verify(token)
     # Served from the cache: even without any keys the same token is still known.
@@ -219,7 +188,7 @@ async def test_verified_tokens_are_cached(verifier: TokenVerifier, keys: Keys) -
         await verifier.verify(tamper_payload(token, sub="user-2"))
 
 
-async def test_unreachable_jwks_is_keys_unavailable(keys: Keys) -> None:
+async def test_unreachable_jwks_is_keys_unavailable(keys: Tokens) -> None:
     settings = PlatformSettings()
     verifier = TokenVerifier(
         jwks_url=f"http://127.0.0.1:{free_port()}/jwks.json",
@@ -258,7 +227,7 @@ def guarded_app(verifier: TokenVerifier) -> FastAPI:
     return app
 
 
-async def test_dependencies(verifier: TokenVerifier, keys: Keys) -> None:
+async def test_dependencies(verifier: TokenVerifier, keys: Tokens) -> None:
     transport = httpx.ASGITransport(app=guarded_app(verifier))
     applicant = await keys.mint("user-1", roles=["applicant"])
     operator = await keys.mint("op-1", roles=["operator"], scopes=["records:import"])
@@ -280,7 +249,7 @@ async def test_dependencies(verifier: TokenVerifier, keys: Keys) -> None:
         assert (await client.get("/import", headers=as_operator)).status_code == 200
 
 
-async def test_ensure_owner(verifier: TokenVerifier, keys: Keys) -> None:
+async def test_ensure_owner(verifier: TokenVerifier, keys: Tokens) -> None:
     owner = await verifier.verify(await keys.mint("user-1", roles=["applicant"]))
     stranger = await verifier.verify(await keys.mint("user-2", roles=["applicant"]))
     admin = await verifier.verify(await keys.mint("admin-1", roles=["admin"]))
