@@ -1,9 +1,9 @@
 """Settings of the gateway (environment variables prefixed GATEWAY_)."""
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from educert_common.settings import PlatformSettings
+from educert_common.settings import PlatformSettings, refuse_development_secrets
 
 
 class GatewaySettings(BaseSettings):
@@ -35,3 +35,8 @@ class GatewaySettings(BaseSettings):
     # Tokens bought with an API key are reused until this long before they expire.
     api_key_token_margin_seconds: float = Field(default=30.0, ge=0)
     api_key_cache_size: int = Field(default=10_000, ge=1)
+
+    @model_validator(mode="after")
+    def _refuse_development_secrets_in_production(self) -> "GatewaySettings":
+        refuse_development_secrets(self, self.platform)
+        return self

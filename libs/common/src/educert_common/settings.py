@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
@@ -93,9 +93,26 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_development_secrets_in_production(self) -> "ServiceSettings":
-        if self.platform.environment != "production":
-            return self
-        for name, value in self:
-            if isinstance(value, str) and DEVELOPMENT_SECRET_MARKER in value:
-                raise ValueError(f"{name} still holds a development secret; set it for production")
+        refuse_development_secrets(self, self.platform)
         return self
+
+
+def development_secrets(settings: BaseModel, prefix: str = "") -> list[str]:
+    """Names of the settings (nested ones included) that still hold a development value."""
+    found = []
+    for name, value in settings:
+        if isinstance(value, BaseModel):
+            found += development_secrets(value, f"{prefix}{name}.")
+        elif isinstance(value, str) and DEVELOPMENT_SECRET_MARKER in value:
+            found.append(prefix + name)
+    return found
+
+
+def refuse_development_secrets(settings: BaseModel, platform: PlatformSettings) -> None:
+    """In production, refuse to start while any setting still holds a development secret."""
+    if platform.environment != "production":
+        return
+    if leftovers := development_secrets(settings):
+        raise ValueError(
+            f"{', '.join(leftovers)} still hold development secrets; set them for production"
+        )

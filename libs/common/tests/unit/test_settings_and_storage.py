@@ -25,7 +25,27 @@ def test_production_refuses_a_development_secret() -> None:
 
     with pytest.raises(ValidationError, match="secret_key"):
         ExampleSettings(platform=production)
-    assert ExampleSettings(platform=production, secret_key="s3cr3t-from-vault").secret_key
+
+
+def test_production_refuses_a_development_secret_in_the_shared_settings() -> None:
+    production = PlatformSettings(environment="production")
+    vault = "s3cr3t-from-vault"
+
+    with pytest.raises(ValidationError) as refused:
+        ExampleSettings(platform=production, secret_key=vault)
+    assert "platform.internal_token" in str(refused.value)
+    assert "platform.id_number_index_secret" in str(refused.value)
+    shared = PlatformSettings(
+        environment="production", internal_token=vault, id_number_index_secret=vault
+    )
+    assert ExampleSettings(platform=shared, secret_key=vault).platform is shared
+
+
+def test_the_gateway_refuses_development_secrets_too() -> None:
+    from educert_gateway.config import GatewaySettings
+
+    with pytest.raises(ValidationError, match=r"platform\.internal_token"):
+        GatewaySettings(platform=PlatformSettings(environment="production"))
 
 
 def test_database_url_is_derived_from_the_platform_prefix() -> None:
