@@ -28,6 +28,9 @@ class GatewaySettings(BaseSettings):
     rate_limit_exempt_prefixes: list[str] = Field(
         default_factory=lambda: ["/api/v1/payment/callbacks/"]
     )
+    # Proxies in front of the gateway (an ingress) whose X-Forwarded-For is believed, as
+    # addresses or CIDR networks; the client is the rightmost address not among them.
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
     cors_allowed_origins: list[str] = Field(default_factory=list)
     cors_max_age_seconds: int = Field(default=600, ge=0)
     openapi_cache_seconds: float = Field(default=30.0, ge=0)

@@ -19,6 +19,7 @@ from yarl import URL
 
 from educert_common.auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier
 from educert_common.context import request_id_var
+from educert_common.http.client_ip import TrustedProxies
 from educert_common.http.middleware import trusted_id
 from educert_common.http.problems import (
     PROBLEM_CONTENT_TYPE,
@@ -105,6 +106,7 @@ class Proxy:
         self.verifier = verifier
         self.limiter = limiter
         self.rate_limit_exempt = tuple(settings.rate_limit_exempt_prefixes)
+        self.trusted_proxies = TrustedProxies(settings.trusted_proxies)
         self.api_keys = api_keys
         self.upstreams = {
             name: settings.platform.service_url(name)
@@ -235,10 +237,14 @@ class Proxy:
                 raise Rejected(413)
 
         peer = scope["client"][0] if scope.get("client") else "unknown"
-        principal, credential = await self._authenticate(authorization, api_key, peer)
+        # Behind an ingress the peer is the ingress; the client is in X-Forwarded-For.
+        client_ip = self.trusted_proxies.client(
+            peer, forwarded_for.decode("latin-1") if forwarded_for else None
+        )
+        principal, credential = await self._authenticate(authorization, api_key, client_ip)
         if credential is not None:
             forwarded.append(("authorization", credential))
-        client_key = f"s:{principal.subject}" if principal is not None else f"ip:{peer}"
+        client_key = f"s:{principal.subject}" if principal is not None else f"ip:{client_ip}"
         wait = 0.0 if path.startswith(self.rate_limit_exempt) else self.limiter.acquire(client_key)
         if wait:
             raise Rejected(429, headers=[(b"retry-after", retry_after_header(wait).encode())])

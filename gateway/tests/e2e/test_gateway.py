@@ -210,6 +210,20 @@ async def test_rate_limit_answers_429_with_retry_after(
     assert ok.status_code == 200
 
 
+async def test_clients_behind_a_trusted_proxy_get_their_own_buckets(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    # The tests reach the gateway from 127.0.0.1, a trusted proxy by default, so the client
+    # address comes from X-Forwarded-For, as it would behind an ingress.
+    url = f"{platform.limited_gateway.url}/api/v1/records/about"
+    first = {"X-Forwarded-For": f"198.51.100.{uuid.uuid4().int % 200 + 1}"}
+    statuses = [(await client.get(url, headers=first)).status_code for _ in range(4)]
+    other = {"X-Forwarded-For": f"203.0.113.{uuid.uuid4().int % 200 + 1}"}
+
+    assert statuses == [200, 200, 200, 429]
+    assert (await client.get(url, headers=other)).status_code == 200
+
+
 async def test_payment_provider_callbacks_are_not_rate_limited(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:

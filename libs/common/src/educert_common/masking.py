@@ -2,11 +2,16 @@
 
 
 def mask_id_number(value: str) -> str:
-    """Keep the first 3 and last 4 characters: 110101199003077777 -> 110***********7777."""
+    """Hide at least half: 110101199003077777 -> 110***********7777, E12345678 -> E******78.
+
+    An 18-character number keeps its first 3 and last 4 characters; shorter documents
+    (passports, permits) keep only the first 1 and last 2, so most of them stays hidden.
+    """
     value = value.strip()
-    if len(value) <= 7:
+    if len(value) <= 4:
         return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    head, tail = (3, 4) if len(value) > 10 else (1, 2)
+    return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]
 
 
 def mask_mobile(value: str) -> str:

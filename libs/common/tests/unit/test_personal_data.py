@@ -44,7 +44,8 @@ def test_blind_index_is_keyed_and_normalised() -> None:
     ("masker", "value", "expected"),
     [
         (mask_id_number, ID_NUMBER, "110***********002X"),
-        (mask_id_number, "E12345678", "E12**5678"),
+        (mask_id_number, "E12345678", "E******78"),
+        (mask_id_number, "12345678", "1*****78"),
         (mask_mobile, "13812345678", "138****5678"),
         (mask_email, "zhang.san@example.com", "z***@example.com"),
         (mask_name, "张三丰", "张**"),

@@ -1,0 +1,29 @@
+"""The client address behind trusted proxies."""
+
+import pytest
+
+from educert_common.http.client_ip import TrustedProxies
+
+PROXIES = TrustedProxies(["10.0.0.0/8", "127.0.0.1/32"])
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded_for", "client"),
+    [
+        # Straight from the internet: the peer is the client, whatever it claims.
+        ("203.0.113.9", "198.51.100.1", "203.0.113.9"),
+        ("203.0.113.9", None, "203.0.113.9"),
+        # Through an ingress: the rightmost address that is not one of ours.
+        ("10.1.2.3", "203.0.113.9", "203.0.113.9"),
+        ("10.1.2.3", "198.51.100.1, 203.0.113.9, 10.4.5.6", "203.0.113.9"),
+        # A forged left part cannot win against what our proxies appended.
+        ("10.1.2.3", "1.1.1.1, 203.0.113.9", "203.0.113.9"),
+        # Garbage in the header falls back to the peer, never to the garbage.
+        ("10.1.2.3", "not-an-ip", "10.1.2.3"),
+        ("10.1.2.3", "10.9.9.9, 127.0.0.1", "10.1.2.3"),
+    ],
+)
+def test_the_client_is_the_rightmost_untrusted_address(
+    peer: str, forwarded_for: str | None, client: str
+) -> None:
+    assert PROXIES.client(peer, forwarded_for) == client
