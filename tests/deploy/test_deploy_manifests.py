@@ -1,12 +1,27 @@
-"""Static checks of the container and Kubernetes manifests (no Docker engine or cluster needed)."""
+"""Static checks of the container and Kubernetes manifests (no Docker engine or cluster needed).
 
+Besides structure, the settings classes themselves are built from the environment each
+manifest gives a process, so "production would start" and "files land on a volume" are
+checked against the code, not against a list kept here.
+"""
+
+import importlib
+import ipaddress
 import json
+import os
 import re
-from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from pydantic import BaseModel
+from pydantic_settings import BaseSettings
+
+from educert_common.settings import DEVELOPMENT_SECRET_MARKER, PlatformSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -24,6 +39,138 @@ DOCKERFILES = {
     "gateway": ROOT / "gateway" / "Dockerfile",
     **{name: ROOT / "services" / name / "Dockerfile" for name in SERVICES},
 }
+SETTINGS_CLASSES = {
+    "gateway": "educert_gateway.config:GatewaySettings",
+    "identity": "identity.config:IdentitySettings",
+    "records": "records.config:RecordsSettings",
+    "certification": "certification.config:CertificationSettings",
+    "payment": "payment.config:PaymentSettings",
+    "notification": "notification.config:NotificationSettings",
+}
+# Development stand-ins for the outside world: compose name -> (image's package, app, HTTP port).
+STAND_INS = {
+    "smtp-sink": ("notification", "notification.devtools.smtp_sink:create_app", 8025),
+    "sms-carrier": ("notification", "notification.devtools.carrier:create_app", 8026),
+    "pay-sandbox": ("payment", "payment.sandbox.app:create_app", 8014),
+}
+# Secrets whose default is empty rather than "dev-only" (so the marker check cannot find them).
+EXTRA_SECRET_FIELDS = {
+    "payment": {"wechat_merchant_private_key", "wechat_apiv3_key", "alipay_app_private_key"},
+    "notification": {"smtp_password"},
+}
+SETTING_PREFIXES = (
+    "EDUCERT_",
+    "GATEWAY_",
+    *(f"{name.upper()}_" for name in SERVICES),
+)
+
+
+# ---------------------------------------------------------------- settings helpers
+
+
+def _settings_class(process: str) -> type[BaseSettings]:
+    module, _, name = SETTINGS_CLASSES[process].partition(":")
+    cls: type[BaseSettings] = getattr(importlib.import_module(module), name)
+    return cls
+
+
+def _env_name(cls: type[BaseSettings], field: str) -> str:
+    return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
+
+
+def _secret_env_names(process: str) -> set[str]:
+    """Env names of the secrets this process holds: defaults marked dev-only, plus known ones."""
+    names = {
+        _env_name(PlatformSettings, field)
+        for field, info in PlatformSettings.model_fields.items()
+        if isinstance(info.default, str) and DEVELOPMENT_SECRET_MARKER in info.default
+    }
+    cls = _settings_class(process)
+    for field, info in cls.model_fields.items():
+        if isinstance(info.default, str) and DEVELOPMENT_SECRET_MARKER in info.default:
+            names.add(_env_name(cls, field))
+    names |= {_env_name(cls, field) for field in EXTRA_SECRET_FIELDS.get(process, ())}
+    return names
+
+
+def test_secret_discovery_finds_the_known_secrets() -> None:
+    """Guards the helper above: if it found nothing, the secret checks below would be empty."""
+    assert {"EDUCERT_INTERNAL_TOKEN", "EDUCERT_ID_NUMBER_INDEX_SECRET"} <= _secret_env_names(
+        "gateway"
+    )
+    assert {
+        "IDENTITY_SECRET_KEY",
+        "IDENTITY_PERSONAL_DATA_SECRET",
+        "IDENTITY_FACE_APP_SECRET",
+    } <= _secret_env_names("identity")
+    assert {
+        "NOTIFICATION_SMS_ACCESS_KEY_ID",
+        "NOTIFICATION_SMS_ACCESS_KEY_SECRET",
+    } <= _secret_env_names("notification")
+    for process, fields in EXTRA_SECRET_FIELDS.items():
+        assert fields <= set(_settings_class(process).model_fields), process
+
+
+@contextmanager
+def _environment(env: dict[str, Any]) -> Iterator[None]:
+    """Exactly these settings variables (the test run's own EDUCERT_* etc. removed)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key in list(os.environ):
+            if key.startswith(SETTING_PREFIXES) or key == "PAYMENT_SANDBOX":
+                patch.delenv(key)
+        for key, value in env.items():
+            patch.setenv(key, str(value))
+        yield
+
+
+def _build(process: str, env: dict[str, Any]) -> Any:
+    with _environment(env):
+        return _settings_class(process)()
+
+
+def _development_values(settings: BaseModel, path: str = "") -> list[str]:
+    """Dotted names of every string setting (nested ones too) still holding a dev-only value."""
+    found = []
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, BaseModel):
+            found += _development_values(value, f"{path}{name}.")
+        elif isinstance(value, str) and DEVELOPMENT_SECRET_MARKER in value:
+            found.append(f"{path}{name}")
+    return found
+
+
+def _is_loopback(value: str) -> bool:
+    host = urlsplit(value).hostname if "://" in value else value
+    return host in {"127.0.0.1", "localhost", "::1"}
+
+
+def _under(path: str, mount: str) -> bool:
+    return PurePosixPath(path).is_relative_to(PurePosixPath(mount))
+
+
+def _writable_paths(process: str, settings: Any) -> dict[str, str]:
+    """Directories this process writes to at runtime, as its settings resolve them."""
+    paths = {}
+    if process == "identity":
+        paths["IDENTITY_STORAGE_ROOT"] = settings.resolved_storage_root()
+    if process == "payment" and settings.uses_dev_keys():
+        paths["PAYMENT_DEV_KEY_DIR"] = settings.dev_key_dir
+    return paths
+
+
+def test_only_identity_stores_files() -> None:
+    """`_writable_paths` knows every service that writes files; fail when another starts to."""
+    users = {
+        path.relative_to(ROOT / "services").parts[0]
+        for path in (ROOT / "services").glob("*/src/**/*.py")
+        if "resolved_storage_root(" in path.read_text(encoding="utf-8")
+        or "dev_key_dir" in path.read_text(encoding="utf-8")
+    }
+    assert users == {"identity", "payment"}, (
+        f"{sorted(users)} write files: mount a volume for them (compose and k8s) and add them "
+        "to _writable_paths"
+    )
 
 
 # ---------------------------------------------------------------- docker compose
@@ -94,6 +241,155 @@ def test_compose_environment_points_at_compose_hosts(compose: dict[str, Any], na
         assert env[f"EDUCERT_{service.upper()}_URL"] == f"http://{service}:{port}"
 
 
+def _compose_env(compose: dict[str, Any], name: str) -> dict[str, Any]:
+    env = compose["services"][name]["environment"]
+    assert isinstance(env, dict), f"{name}: use the mapping form of environment"
+    return env
+
+
+def _command(service: dict[str, Any]) -> str:
+    command = service["command"]
+    return " ".join(command) if isinstance(command, list) else str(command)
+
+
+def test_compose_stand_ins_match_what_make_run_starts() -> None:
+    """The stand-ins here are the development processes devrun starts outside production."""
+    from educert_common.devrun import planned_processes
+
+    with _environment({"EDUCERT_ENVIRONMENT": "development"}):
+        planned = planned_processes(PlatformSettings())
+    stand_ins = {p.name: (p.module, p.port) for p in planned if p.name not in PROCESSES}
+    assert stand_ins == {name: (app, port) for name, (_, app, port) in STAND_INS.items()}
+    with _environment({"EDUCERT_ENVIRONMENT": "production"}):
+        planned = planned_processes(PlatformSettings())
+    assert not {p.name for p in planned} & set(STAND_INS)
+
+
+@pytest.mark.parametrize("name", sorted(STAND_INS))
+def test_compose_runs_stand_in_from_its_package_image_with_healthcheck(
+    compose: dict[str, Any], name: str
+) -> None:
+    package, app, port = STAND_INS[name]
+    services = compose["services"]
+    assert name in services, f"compose lacks the stand-in {name}"
+    service = services[name]
+    assert service["build"]["dockerfile"] == f"services/{package}/Dockerfile"
+    assert service["image"] == services[package]["image"]
+    command = _command(service)
+    assert f"uvicorn {app} --factory" in command
+    assert f"--port {port}" in command
+    assert "--host 0.0.0.0" in command
+    test = " ".join(service["healthcheck"]["test"])
+    assert f"127.0.0.1:{port}/readyz" in test or f"127.0.0.1:{port}/healthz" in test
+    # Reachable from the host at most on localhost (they accept anything and sign nothing).
+    for published in service.get("ports", []):
+        assert str(published).startswith("127.0.0.1:"), published
+    assert service["environment"]["EDUCERT_ENVIRONMENT"] == "development"
+
+
+def test_compose_notification_uses_the_smtp_sink_and_sms_carrier(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    notification = _build("notification", _compose_env(compose, "notification"))
+    sink = _build("notification", _compose_env(compose, "smtp-sink"))
+    carrier = _build("notification", _compose_env(compose, "sms-carrier"))
+    # notification sends mail to the sink's SMTP listener ...
+    assert notification.smtp_host == "smtp-sink"
+    assert sink.smtp_host == "0.0.0.0"
+    assert notification.smtp_port == sink.smtp_port
+    assert str(sink.smtp_port) in {str(port) for port in services["smtp-sink"].get("expose", [])}
+    # ... and SMS to the carrier, which checks signatures with the same key.
+    where = urlsplit(notification.sms_carrier_url)
+    assert (where.hostname, where.port) == ("sms-carrier", STAND_INS["sms-carrier"][2])
+    assert carrier.sms_access_key_id == notification.sms_access_key_id
+    assert carrier.sms_access_key_secret == notification.sms_access_key_secret
+    # The sink stores mail in the notification database: it must be migrated first.
+    assert sink.resolved_database_url() == notification.resolved_database_url()
+    depends = services["smtp-sink"]["depends_on"]
+    assert depends["migrate"]["condition"] == "service_completed_successfully"
+    for stand_in in ("smtp-sink", "sms-carrier"):
+        assert services["notification"]["depends_on"][stand_in]["condition"] == "service_healthy"
+
+
+def test_compose_payment_uses_the_sandbox_and_receives_its_callbacks(
+    compose: dict[str, Any],
+) -> None:
+    from payment.sandbox.config import SandboxSettings, resolved
+
+    services = compose["services"]
+    payment = _build("payment", _compose_env(compose, "payment"))
+    assert payment.uses_dev_keys()
+    assert not payment.wechat_api_base and not payment.alipay_gateway, "compose uses the sandbox"
+    where = urlsplit(payment.sandbox_url)
+    assert (where.hostname, where.port) == ("pay-sandbox", STAND_INS["pay-sandbox"][2])
+    # The sandbox calls back at payment's notify_url: a host it can reach on the network, and
+    # one that serves /api/v1/payment/callbacks/ (the gateway forwards them to payment).
+    callbacks = urlsplit(payment.resolved_callback_base())
+    assert callbacks.hostname in {"gateway", "payment"}, callbacks
+    port = PROCESSES[callbacks.hostname]
+    assert (callbacks.port or 80) == port
+    # Both sides use the same key directory, on the same named volume.
+    with _environment(_compose_env(compose, "pay-sandbox")):
+        sandbox, _ = resolved(SandboxSettings())
+    assert sandbox.key_dir == payment.dev_key_dir
+    assert urlsplit(sandbox.public_url).hostname == "pay-sandbox"
+    assert services["payment"]["depends_on"]["pay-sandbox"]["condition"] == "service_healthy"
+
+
+def test_compose_gives_every_process_the_same_shared_secrets(compose: dict[str, Any]) -> None:
+    shared = {
+        _env_name(PlatformSettings, field)
+        for field, info in PlatformSettings.model_fields.items()
+        if isinstance(info.default, str) and DEVELOPMENT_SECRET_MARKER in info.default
+    }
+    assert shared
+    for key in shared:
+        values = {name: _compose_env(compose, name).get(key) for name in [*PROCESSES, *STAND_INS]}
+        assert None not in values.values(), f"{key} missing in {values}"
+        assert len(set(values.values())) == 1, f"{key} differs: {values}"
+
+
+def _compose_mounts(service: dict[str, Any]) -> dict[str, str]:
+    """Container path -> named volume (bind mounts are not used)."""
+    mounts = {}
+    for entry in service.get("volumes", []):
+        if isinstance(entry, dict):
+            source, target = entry["source"], entry["target"]
+        else:
+            source, target = str(entry).split(":")[:2]
+        mounts[target] = source
+    return mounts
+
+
+@pytest.mark.parametrize("name", [*sorted(PROCESSES), *sorted(STAND_INS)])
+def test_compose_processes_write_only_to_named_volumes(compose: dict[str, Any], name: str) -> None:
+    package = STAND_INS[name][0] if name in STAND_INS else name
+    settings = _build(package, _compose_env(compose, name))
+    paths = _writable_paths(package, settings)
+    if name == "pay-sandbox":
+        from payment.sandbox.config import SandboxSettings, resolved
+
+        with _environment(_compose_env(compose, name)):
+            paths = {"PAYMENT_SANDBOX_KEY_DIR": resolved(SandboxSettings())[0].key_dir}
+    if name == "identity":
+        assert paths, "identity stores appeal uploads"
+    if name in {"payment", "pay-sandbox"}:
+        assert paths, "payment and the sandbox share the development keys"
+    mounts = _compose_mounts(compose["services"][name])
+    declared = set(compose.get("volumes") or {})
+    for setting, path in paths.items():
+        assert PurePosixPath(path).is_absolute(), f"{setting}={path} is relative to /app"
+        assert not _under(path, "/app"), f"{setting}={path}: /app is root-owned"
+        covering = [mount for mount in mounts if _under(path, mount)]
+        assert covering, f"{name}: {setting}={path} is not on a volume"
+        assert mounts[covering[0]] in declared, mounts[covering[0]]
+    if name in {"payment", "pay-sandbox"}:
+        mounts_by_path = {
+            other: _compose_mounts(compose["services"][other])
+            for other in ("payment", "pay-sandbox")
+        }
+        assert mounts_by_path["payment"] == mounts_by_path["pay-sandbox"]
+
+
 # ---------------------------------------------------------------- Dockerfiles
 
 
@@ -160,6 +456,32 @@ def test_dockerfile_builds_only_this_package_from_the_locked_workspace(name: str
         assert f"COPY {member}/pyproject.toml" in text, member
     if name in SERVICES:
         assert f"COPY services/{name}/migrations" in text
+
+
+def _runtime_env(name: str) -> dict[str, str]:
+    env = {}
+    for keyword, args in _final_stage(_instructions(DOCKERFILES[name])):
+        if keyword == "ENV":
+            for pair in re.findall(r"(\w+)=(\S+)", args):
+                env[pair[0]] = pair[1]
+    return env
+
+
+@pytest.mark.parametrize("name", sorted(PROCESSES))
+def test_dockerfile_points_writable_paths_at_directories_owned_by_the_user(name: str) -> None:
+    """Run with the image's own environment only, nothing is written under the root-owned /app."""
+    env = {k: v for k, v in _runtime_env(name).items() if k.startswith(SETTING_PREFIXES)}
+    paths = _writable_paths(name, _build(name, env))
+    if name in {"identity", "payment"}:
+        assert paths, name
+    runtime = _final_stage(_instructions(DOCKERFILES[name]))
+    runs = " ".join(args for keyword, args in runtime if keyword == "RUN")
+    for setting, path in paths.items():
+        assert PurePosixPath(path).is_absolute(), f"{setting}={path} is relative to /app"
+        assert not _under(path, "/app"), f"{setting}={path}: /app is root-owned"
+        # Created in the image and owned by the runtime user, so a fresh volume is writable.
+        assert re.search(rf"mkdir -p [^&]*{re.escape(path)}", runs), (setting, path)
+        assert re.search(rf"chown 10001:10001 [^&]*{re.escape(path)}", runs), (setting, path)
 
 
 def test_dockerignore_keeps_local_state_out() -> None:
@@ -280,19 +602,166 @@ def test_service_deployment_migrates_its_own_database_first(name: str) -> None:
     assert f"educert-{name}" in secrets
 
 
+def _example_secrets() -> dict[str, dict[str, str]]:
+    documents = yaml.safe_load_all((K8S / "secrets.example.yaml").read_text("utf-8"))
+    return {d["metadata"]["name"]: d["stringData"] for d in documents if d}
+
+
 def test_example_secrets_are_placeholders_with_each_database_url() -> None:
-    documents = list(yaml.safe_load_all((K8S / "secrets.example.yaml").read_text("utf-8")))
-    data = {d["metadata"]["name"]: d["stringData"] for d in documents if d}
+    data = _example_secrets()
     for name in SERVICES:
         url = data[f"educert-{name}"][f"{name.upper()}_DATABASE_URL"]
         assert "CHANGE-ME" in url
-    for values in data.values():
-        assert all("CHANGE-ME" in v for v in values.values() if "://" in v or "KEY" in v)
+    for secret, values in data.items():
+        for key, value in values.items():
+            assert "CHANGE-ME" in value, f"{secret}/{key} is not a placeholder"
+            assert DEVELOPMENT_SECRET_MARKER not in value, f"{secret}/{key}"
 
 
 def test_configmap_holds_no_secrets() -> None:
     config = _of_kind("ConfigMap")["educert-config"]["data"]
     assert config["EDUCERT_ENVIRONMENT"] == "production"
+    secret_names = set().union(*(_secret_env_names(p) for p in PROCESSES))
+    secret_names |= {key for values in _example_secrets().values() for key in values}
     for key in config:
-        assert key.startswith("EDUCERT_"), key
-        assert not any(word in key for word in ("SECRET", "PASSWORD", "BROKER_URL")), key
+        assert key.startswith(SETTING_PREFIXES), key
+        assert key not in secret_names, f"{key} is a secret: put it in a Secret"
+        assert not any(
+            word in key for word in ("SECRET", "PASSWORD", "PRIVATE", "TOKEN", "BROKER_URL")
+        ), key
+
+
+def _main_container(process: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    pod = _of_kind("Deployment")[process]["spec"]["template"]["spec"]
+    return pod, next(c for c in pod["containers"] if c["name"] == process)
+
+
+def _k8s_env(container: dict[str, Any]) -> tuple[dict[str, str], set[str]]:
+    """The environment the container gets (ConfigMaps and example Secrets it references, then
+    `env`), and the names that come from a Secret."""
+    configmaps = {name: doc["data"] for name, doc in _of_kind("ConfigMap").items()}
+    secrets = _example_secrets()
+    env: dict[str, str] = {}
+    from_secrets: set[str] = set()
+    for source in container.get("envFrom", []):
+        if "configMapRef" in source:
+            env.update(configmaps[source["configMapRef"]["name"]])
+        else:
+            ref = source["secretRef"]
+            if ref["name"] not in secrets:
+                assert ref.get("optional") is True, f"{ref['name']} is neither listed nor optional"
+                continue
+            env.update(secrets[ref["name"]])
+            from_secrets |= set(secrets[ref["name"]])
+    for item in container.get("env", []):
+        if "value" in item:
+            env[item["name"]] = item["value"]
+            from_secrets.discard(item["name"])
+        elif "secretKeyRef" in item.get("valueFrom", {}):
+            ref = item["valueFrom"]["secretKeyRef"]
+            env[item["name"]] = secrets[ref["name"]][ref["key"]]
+            from_secrets.add(item["name"])
+    return env, from_secrets
+
+
+@pytest.mark.parametrize("name", sorted(PROCESSES))
+def test_k8s_production_settings_start_with_real_values(name: str) -> None:
+    """With the ConfigMap and the (filled-in) Secrets, production settings load, no dev-only value
+    is left anywhere (also where no validator looks), and every secret comes from a Secret."""
+    _, container = _main_container(name)
+    env, from_secrets = _k8s_env(container)
+    settings = _build(name, env)  # raises if production refuses a value
+    platform = settings.platform
+    assert platform.environment == "production"
+    assert _development_values(settings) == []
+    missing = _secret_env_names(name) - from_secrets
+    assert not missing, f"{name}: not provided by a Secret: {sorted(missing)}"
+    # Nothing still points at this machine (defaults are for `make run`).
+    own = {
+        field: getattr(settings, field)
+        for field in type(settings).model_fields
+        if field != "sandbox_url"  # unused once the provider endpoints are set (asserted below)
+    }
+    platform_urls = {
+        field: getattr(platform, field)
+        for field in type(platform).model_fields
+        if field.endswith("_url") and field != "postgres_url"  # services use <SERVICE>_DATABASE_URL
+    }
+    for field, value in {**own, **platform_urls}.items():
+        if isinstance(value, str):
+            assert not _is_loopback(value), f"{name}: {field}={value}"
+    # Behind the ingress (gateway) and the gateway (identity), trusting only loopback would make
+    # every caller look like the proxy: one shared rate-limit / lockout bucket.
+    proxies = getattr(settings, "trusted_proxies", None)
+    if proxies is not None:
+        assert any(not ipaddress.ip_network(p, strict=False).is_loopback for p in proxies), name
+    if name in SERVICES:
+        assert settings.database_url, "each service's database URL comes from its Secret"
+    if name == "payment":
+        assert not settings.uses_dev_keys()
+        assert settings.wechat_api_base.startswith("https://")
+        assert settings.alipay_gateway.startswith("https://")
+        assert settings.resolved_callback_base().startswith("https://")
+    if name == "notification":
+        assert not settings.dev_tools_available()
+        assert settings.smtp_start_tls or settings.smtp_use_tls, "mail leaves over TLS"
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_k8s_migrate_init_container_gets_the_same_environment(name: str) -> None:
+    pod, container = _main_container(name)
+    migrate = next(c for c in pod["initContainers"] if c["name"] == "migrate")
+    assert migrate["envFrom"] == container["envFrom"]
+
+
+def test_k8s_shared_secrets_reach_every_process_from_one_secret() -> None:
+    shared_names = _secret_env_names("gateway")  # the platform's own: EDUCERT_*
+    holders = {
+        secret for secret, values in _example_secrets().items() if shared_names & set(values)
+    }
+    assert holders == {"educert-shared"}, holders
+    assert shared_names <= set(_example_secrets()["educert-shared"])
+    for name in PROCESSES:
+        _, container = _main_container(name)
+        refs = {s["secretRef"]["name"] for s in container["envFrom"] if "secretRef" in s}
+        assert "educert-shared" in refs, name
+
+
+@pytest.mark.parametrize("name", sorted(PROCESSES))
+def test_k8s_writable_paths_are_on_persistent_volumes(name: str) -> None:
+    pod, container = _main_container(name)
+    env, _ = _k8s_env(container)
+    paths = _writable_paths(name, _build(name, env))
+    if name == "identity":
+        assert paths
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    mounts = {m["mountPath"]: m for m in container.get("volumeMounts", [])}
+    claims = _of_kind("PersistentVolumeClaim")
+    for setting, path in paths.items():
+        covering = [mount for mount in mounts if _under(path, mount)]
+        assert covering, f"{name}: {setting}={path} is not on a volume (read-only root)"
+        mount = mounts[covering[0]]
+        assert not mount.get("readOnly"), mount
+        volume = volumes[mount["name"]]
+        # User uploads outlive pods and are shared by replicas: never an emptyDir.
+        assert "persistentVolumeClaim" in volume, f"{setting} must be on a PVC, not {volume}"
+        claim = claims[volume["persistentVolumeClaim"]["claimName"]]
+        replicas = _of_kind("Deployment")[name]["spec"]["replicas"]
+        if replicas > 1:
+            assert "ReadWriteMany" in claim["spec"]["accessModes"], claim["spec"]
+        # The image creates the same directory for the non-root user.
+        assert _runtime_env(name).get(setting) == path
+
+
+def test_k8s_runs_no_development_stand_ins() -> None:
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text(encoding="utf-8"))
+    for path in kustomization["resources"]:
+        for document in yaml.safe_load_all((K8S / path).read_text(encoding="utf-8")):
+            if not document or document.get("kind") != "Deployment":
+                continue
+            assert document["metadata"]["name"] not in STAND_INS
+            pod = document["spec"]["template"]["spec"]
+            for container in [*pod["containers"], *pod.get("initContainers", [])]:
+                command = " ".join(container.get("command", []) + container.get("args", []))
+                for _, app, _ in STAND_INS.values():
+                    assert app.split(":")[0] not in command, (path, command)
