@@ -28,6 +28,10 @@ class PaymentSettings(ServiceSettings):
     # Refunds: submitted by a worker; processing refunds are queried after this long.
     refund_poll_seconds: float = Field(default=1.0, gt=0)
     refund_query_after_seconds: float = Field(default=30.0, ge=0)
+    # Submissions without a definite answer are retried after base * 2^(try-1) (at most 10
+    # minutes); after this many tries the refund is left "unknown" and only queried.
+    refund_retry_base_seconds: float = Field(default=2.0, gt=0)
+    refund_max_tries: int = Field(default=8, ge=1, le=50)
     # Reconciliation of yesterday's statements, once a day after this hour (Asia/Shanghai).
     reconcile_daily: bool = True
     reconcile_after_hour: int = Field(default=10, ge=0, le=23)

@@ -2,7 +2,7 @@
 
 - expiry: closes unpaid orders past their deadline at the providers, then marks them expired
 - active query: asks the providers about started payments whose callback never came
-- refunds: submits requested refunds, queries those still processing
+- refunds: submits requested refunds, queries those still processing or left unknown
 - reconciliation: once a day, yesterday's statements of every channel
 Every step runs in its own transaction and takes its rows with SKIP LOCKED, so several
 replicas can run the same jobs.
@@ -126,7 +126,14 @@ async def refund_job(runtime: ServiceRuntime) -> None:
                 continue
             result = await refunds.call_provider(providers, call)
             async with runtime.database.transaction() as session:
-                await refunds.record_submission(session, runtime.outbox, call=call, result=result)
+                await refunds.record_submission(
+                    session,
+                    runtime.outbox,
+                    call=call,
+                    result=result,
+                    retry_base=timedelta(seconds=settings.refund_retry_base_seconds),
+                    max_tries=settings.refund_max_tries,
+                )
         for refund_id in stale:
             async with runtime.database.transaction() as session:
                 await refunds.query_refund(session, runtime.outbox, providers, refund_id=refund_id)

@@ -143,3 +143,186 @@ async def test_withdrawn_application_is_refunded(client: Any) -> None:
     refunds = await _wait_refunds(client, auth, order["id"], 1)
     assert len(refunds) == 1
     assert refunds[0]["kind"] == "withdrawal" and refunds[0]["amount_fen"] == 36000
+
+
+# --- provider errors: transient ones are retried, refusals confirmed, late successes applied --
+
+
+async def _refund_row(client: Any, refund_id: str) -> Any:
+    async with client.stack.database.transaction() as session:
+        from sqlalchemy import text
+
+        return (
+            await session.execute(
+                text(
+                    "SELECT r.status, r.tries, r.last_error, a.reserved_fen, a.refunded_fen"
+                    " FROM refunds r JOIN payment_attempts a ON a.id = r.attempt_id"
+                    " WHERE r.id = :id"
+                ),
+                {"id": refund_id},
+            )
+        ).one()
+
+
+async def _events(client: Any, order_id: str, count: int) -> list[Any]:
+    async def enough() -> list[Any] | None:
+        events = client.stack.subscriber.of("payment.order.refunded", order_id)
+        return events if len(events) >= count else None
+
+    return await wait_until(enough, message=f"{count} refunded events")
+
+
+async def _faults(client: Any, channel: str, **body: Any) -> None:
+    await client.sandbox(f"/{channel}/refund-faults", **body)
+
+
+@pytest.mark.parametrize(
+    ("channel", "code"),
+    [
+        ("wechat", "FREQUENCY_LIMITED"),  # 429
+        ("wechat", "SYSTEM_ERROR"),  # 500
+        ("alipay", "ACQ.SYSTEM_ERROR"),  # 40004
+        ("alipay", "isp.unknow-error"),  # 20000
+    ],
+)
+async def test_transient_errors_are_retried_then_the_refund_succeeds(
+    client: Any, channel: str, code: str
+) -> None:
+    owner, order = await client.paid_order(channel)
+    _, operator = await client.user(roles=("operator",))
+    await _faults(client, channel, times=2, code=code)
+    try:
+        response = await _refund(client, operator, order["id"], "t1")
+        assert response.status_code == 202
+        refunds = await _wait_refunds(client, owner, order["id"], 1)
+    finally:
+        await _faults(client, channel, times=0)
+    assert refunds[0]["status"] == "succeeded"
+    row = await _refund_row(client, refunds[0]["id"])
+    assert row.tries == 3 and code in (row.last_error or "")
+    assert (row.reserved_fen, row.refunded_fen) == (36000, 36000)
+    await _events(client, order["id"], 1)
+    assert len(client.stack.subscriber.of("payment.order.refunded", order["id"])) == 1
+    trade = (
+        await client.http.get(
+            f"{client.stack.sandbox.url}/control/{channel}/trades/{uuid.UUID(order['id']).hex}"
+        )
+    ).json()
+    assert [r["amount_fen"] for r in trade["refunds"]] == [36000]
+
+
+async def test_refund_without_answer_is_left_unknown_then_found_by_query(client: Any) -> None:
+    """More transient errors than the tries (3 in the tests): `unknown`, reservation kept; the
+    query job finds the provider never got it and it is submitted again."""
+    owner, order = await client.paid_order("alipay")
+    _, operator = await client.user(roles=("operator",))
+    await _faults(client, "alipay", times=3)
+    try:
+        refund = (await _refund(client, operator, order["id"], "u1")).json()
+
+        async def unknown() -> Any:
+            row = await _refund_row(client, refund["id"])
+            return row if row.status == "unknown" else None
+
+        row = await wait_until(unknown, message="refund left unknown")
+        assert row.reserved_fen == 36000 and row.refunded_fen == 0
+        refunds = await _wait_refunds(client, owner, order["id"], 1)
+    finally:
+        await _faults(client, "alipay", times=0)
+    assert refunds[0]["status"] == "succeeded"
+    await _events(client, order["id"], 1)
+
+
+async def test_refusal_for_a_refund_made_after_all_is_not_believed(client: Any) -> None:
+    """The provider carries the refund out but answers with a refusal: the query finds it."""
+    owner, order = await client.paid_order("alipay")
+    _, operator = await client.user(roles=("operator",))
+    await _faults(client, "alipay", times=1, code="ACQ.SELLER_BALANCE_NOT_ENOUGH", apply=True)
+    try:
+        assert (await _refund(client, operator, order["id"], "a1")).status_code == 202
+        refunds = await _wait_refunds(client, owner, order["id"], 1)
+    finally:
+        await _faults(client, "alipay", times=0)
+    assert refunds[0]["status"] == "succeeded"
+    await _events(client, order["id"], 1)
+
+
+async def test_definite_refusal_fails_the_refund_and_a_late_success_corrects_it(
+    client: Any,
+) -> None:
+    owner, order = await client.paid_order("wechat")
+    _, operator = await client.user(roles=("operator",))
+    await _faults(client, "wechat", times=1, code="NOT_ENOUGH")
+    try:
+        refund = (await _refund(client, operator, order["id"], "n1")).json()
+        refunds = await _wait_refunds(client, owner, order["id"], 1)
+    finally:
+        await _faults(client, "wechat", times=0)
+    assert refunds[0]["status"] == "failed"
+    row = await _refund_row(client, refund["id"])
+    assert row.tries == 1 and "NOT_ENOUGH" in row.last_error
+    assert (row.reserved_fen, row.refunded_fen) == (0, 0)  # released
+    assert (await client.order(owner, order["id"]))["refunded_fen"] == 0
+
+    # WeChat reports it made after all: corrected, reserved again, one event.
+    no = uuid.UUID(order["id"]).hex
+    result = await client.sandbox(
+        f"/wechat/trades/{no}/refunds/{uuid.UUID(refund['id']).hex}/succeed", amount_fen=36000
+    )
+    assert result["statuses"] == [204]
+    row = await _refund_row(client, refund["id"])
+    assert row.status == "succeeded"
+    assert (row.reserved_fen, row.refunded_fen) == (36000, 36000)
+    assert (await client.order(owner, order["id"]))["refunded_fen"] == 36000
+    events = await _events(client, order["id"], 1)
+    assert events[0]["data"]["refund_id"] == refund["id"]
+    # The same notice again changes nothing.
+    result = await client.sandbox(
+        f"/wechat/trades/{no}/refunds/{uuid.UUID(refund['id']).hex}/succeed", amount_fen=36000
+    )
+    assert result["statuses"] == [204]
+    nothing = await _refund(client, operator, order["id"], "n2")
+    assert nothing.status_code == 409
+    assert len(client.stack.subscriber.of("payment.order.refunded", order["id"])) == 1
+
+
+async def test_late_success_that_would_exceed_what_was_paid_is_a_mismatch(client: Any) -> None:
+    owner, order = await client.paid_order("wechat")
+    _, operator = await client.user(roles=("operator",))
+    await _faults(client, "wechat", times=1, code="NOT_ENOUGH")
+    try:
+        failed = (await _refund(client, operator, order["id"], "m1")).json()
+        await _wait_refunds(client, owner, order["id"], 1)
+    finally:
+        await _faults(client, "wechat", times=0)
+    # The released amount is refunded again by another refund.
+    assert (await _refund(client, operator, order["id"], "m2")).status_code == 202
+    await _wait_refunds(client, owner, order["id"], 2)
+    await _events(client, order["id"], 1)
+
+    no = uuid.UUID(order["id"]).hex
+    result = await client.sandbox(
+        f"/wechat/trades/{no}/refunds/{uuid.UUID(failed['id']).hex}/succeed", amount_fen=36000
+    )
+    assert result["statuses"] == [204]  # acknowledged: retrying would not help
+    row = await _refund_row(client, failed["id"])
+    assert row.status == "failed" and (row.reserved_fen, row.refunded_fen) == (36000, 36000)
+    assert (await client.order(owner, order["id"]))["refunded_fen"] == 36000
+    runs = (
+        await client.http.get(f"{client.stack.url}/reconciliation/runs", headers=operator)
+    ).json()["items"]
+    alerts = []
+    for run in runs:
+        if run["status"] == "alert":
+            detail = (
+                await client.http.get(
+                    f"{client.stack.url}/reconciliation/runs/{run['id']}", headers=operator
+                )
+            ).json()
+            alerts += [
+                m for m in detail["mismatches"] if m["out_refund_no"] == uuid.UUID(failed["id"]).hex
+            ]
+    assert [(m["kind"], m["provider_amount_fen"], m["our_amount_fen"]) for m in alerts] == [
+        ("refund_over_paid", 36000, 0)
+    ]
+    assert len(client.stack.subscriber.of("payment.order.refunded", order["id"])) == 1

@@ -41,6 +41,27 @@ PAID_STATUSES = frozenset({"TRADE_SUCCESS", "TRADE_FINISHED"})
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
+# Gateway code 20000 is "service unavailable" (isp.unknow-error: the business system,
+# aop.unknow-error: the gateway itself), documented as "retry later". isp.* sub-codes are
+# Alipay's own internal errors. ACQ.SYSTEM_ERROR (also sent as aop.ACQ.SYSTEM_ERROR, and
+# misspelt AQC.SYSTEM_ERROR in some API pages) is "call again with the same parameters". For
+# money-moving calls all of them mean the outcome is unknown, never a refusal. No isv.* code is
+# here: they report errors in our own request (missing or invalid parameters, signature, app
+# id) that retrying does not heal; a refund refused that way is still only marked failed after
+# a query confirms Alipay has no such refund.
+TRANSIENT_GATEWAY_CODES = frozenset({"20000"})
+TRANSIENT_SUB_CODES = frozenset({"ACQ.SYSTEM_ERROR", "aop.ACQ.SYSTEM_ERROR", "AQC.SYSTEM_ERROR"})
+
+
+def is_transient(code: str, sub_code: str) -> bool:
+    """Whether an Alipay error answer means "try again" rather than "refused for good"."""
+    return (
+        code in TRANSIENT_GATEWAY_CODES
+        or sub_code in TRANSIENT_SUB_CODES
+        or sub_code.startswith(("isp.", "aop.unknow"))
+    )
+
+
 def signing_content(params: Mapping[str, str], *, exclude: tuple[str, ...] = ("sign",)) -> str:
     """Sorted `k=v` pairs joined by `&`, without the excluded keys and empty values."""
     return "&".join(
@@ -141,9 +162,11 @@ class Alipay:
         if not rsa_verify(self.alipay_public_key, signed_text, sign):
             raise ProviderError("alipay response not verified")
         if node.get("code") != SUCCESS_CODE:
-            raise ProviderRejected(
-                str(node.get("sub_code") or node.get("code")), str(node.get("sub_msg", ""))
-            )
+            code, sub_code = str(node.get("code", "")), str(node.get("sub_code") or "")
+            message = str(node.get("sub_msg") or node.get("msg") or "")
+            if is_transient(code, sub_code):
+                raise ProviderError(f"alipay {code} {sub_code}: {message}")
+            raise ProviderRejected(sub_code or code, message)
         return node
 
     async def start_payment(
@@ -209,12 +232,28 @@ class Alipay:
         return RefundResult("succeeded", node.get("trade_no"))
 
     async def query_refund(self, *, out_trade_no: str, out_refund_no: str) -> RefundResult:
-        node = await self._call(
-            "alipay.trade.fastpay.refund.query",
-            {"out_trade_no": out_trade_no, "out_request_no": out_refund_no},
-        )
-        status = "succeeded" if node.get("refund_status") == "REFUND_SUCCESS" else "failed"
-        return RefundResult(status, node.get("trade_no"))
+        try:
+            node = await self._call(
+                "alipay.trade.fastpay.refund.query",
+                {"out_trade_no": out_trade_no, "out_request_no": out_refund_no},
+            )
+        except ProviderRejected as exc:
+            if exc.code == "ACQ.TRADE_NOT_EXIST":
+                return RefundResult("not_found")
+            raise
+        # Success (10000) only means the query worked. Alipay documents: data about the refund
+        # with refund_status REFUND_SUCCESS (or empty, in older answers) is a refund done; no
+        # data is a refund that does not exist.
+        status = node.get("refund_status")
+        if status == "REFUND_SUCCESS":
+            return RefundResult("succeeded", node.get("trade_no"))
+        if not node.get("out_request_no") and not node.get("refund_amount"):
+            return RefundResult("not_found")
+        if node.get("out_request_no") not in (None, out_refund_no):
+            raise ProviderError("alipay refund query answered about another refund")
+        if not status:
+            return RefundResult("succeeded", node.get("trade_no"))
+        return RefundResult("processing", node.get("trade_no"))
 
     async def statement(self, day: date) -> list[StatementLine]:
         node = await self._call(

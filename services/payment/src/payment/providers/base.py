@@ -18,7 +18,10 @@ _YUAN = re.compile(r"\d{1,10}(\.\d{1,2})?")
 
 
 class ProviderError(Exception):
-    """The provider could not be reached or answered with a server error: try again later."""
+    """No definite answer: the provider could not be reached, answered with a server error, a
+    rate limit or one of its documented "system busy, call again with the same parameters"
+    codes, or with something that could not be verified. Try again later; the outcome of a
+    call that changes money (a refund) is unknown until the provider is asked about it."""
 
 
 class ProviderRejected(ProviderError):
@@ -35,6 +38,8 @@ class InvalidNotification(Exception):
 
 TradeStatus = Literal["paid", "pending", "closed", "failed", "not_found"]
 RefundStatus = Literal["succeeded", "processing", "failed"]
+# What a refund query can also say: the provider has no such refund.
+RefundQueryStatus = Literal["succeeded", "processing", "failed", "not_found"]
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,7 @@ class RefundNotice:
 
 @dataclass(frozen=True)
 class RefundResult:
-    status: RefundStatus
+    status: RefundQueryStatus
     provider_refund_id: str | None = None
 
 

@@ -149,6 +149,19 @@ _REFUND_STATES: dict[str, RefundStatus] = {
 }
 
 
+# Error codes WeChat Pay documents as "system busy / try again with the same request": the
+# request may or may not have been carried out, so they are never a refusal. Any 429 and 5xx is
+# treated the same way, whatever its code.
+TRANSIENT_CODES = frozenset({"SYSTEM_ERROR", "SYSTEMERROR", "FREQUENCY_LIMITED", "BANK_ERROR"})
+# The refund query's "no such refund".
+REFUND_NOT_FOUND = frozenset({"RESOURCE_NOT_EXISTS", "ORDER_NOT_EXIST"})
+
+
+def is_transient(status_code: int, code: str) -> bool:
+    """Whether an error answer means "try again" rather than "refused for good"."""
+    return status_code == 429 or status_code >= 500 or code in TRANSIENT_CODES
+
+
 class WeChatPay:
     """The WeChat Pay v3 adapter (Native payment)."""
 
@@ -228,7 +241,7 @@ class WeChatPay:
         except httpx.HTTPError as exc:
             raise ProviderError(f"wechat unreachable: {exc!r}") from exc
         if response.status_code >= 500:
-            raise ProviderError(f"wechat {response.status_code}")
+            raise ProviderError(f"wechat {response.status_code}: {response.text[:200]}")
         raw = response.content
         if response.status_code < 300:
             # A forged or altered answer is as bad as none.
@@ -243,9 +256,11 @@ class WeChatPay:
             except ValueError as exc:
                 raise ProviderError("wechat answered with something that is not JSON") from exc
         if response.status_code >= 400:
-            raise ProviderRejected(
-                str(data.get("code", response.status_code)), data.get("message", "")
-            )
+            code = str(data.get("code") or response.status_code)
+            message = str(data.get("message", ""))
+            if is_transient(response.status_code, code):
+                raise ProviderError(f"wechat {response.status_code} {code}: {message}")
+            raise ProviderRejected(code, message)
         return response.status_code, data, raw
 
     # --- payments -----------------------------------------------------------------------------
@@ -318,7 +333,14 @@ class WeChatPay:
         )
 
     async def query_refund(self, *, out_trade_no: str, out_refund_no: str) -> RefundResult:
-        _, data, _ = await self._call("GET", f"/v3/refund/domestic/refunds/{out_refund_no}")
+        try:
+            _, data, _ = await self._call("GET", f"/v3/refund/domestic/refunds/{out_refund_no}")
+        except ProviderRejected as exc:
+            if exc.code in REFUND_NOT_FOUND:
+                return RefundResult("not_found")
+            raise
+        if data.get("out_refund_no") not in (None, out_refund_no):
+            raise ProviderError("wechat refund query answered about another refund")
         return RefundResult(
             _REFUND_STATES.get(str(data.get("status")), "processing"), data.get("refund_id")
         )

@@ -16,7 +16,8 @@ class ReconciliationRun(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     day: Mapped[date] = mapped_column(Date, index=True)
     channel: Mapped[str] = mapped_column(String(10))
-    status: Mapped[str] = mapped_column(String(20))  # completed | failed
+    # completed | failed; alert: no statement, a mismatch found outside a run (refunds)
+    status: Mapped[str] = mapped_column(String(20))
     provider_lines: Mapped[int] = mapped_column(Integer, default=0)
     matched: Mapped[int] = mapped_column(Integer, default=0)
     mismatch_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -30,7 +31,7 @@ class ReconciliationMismatch(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reconciliation_runs.id"), index=True)
-    # missing_here | missing_at_provider | amount_mismatch
+    # missing_here | missing_at_provider | amount_mismatch | refund_over_paid
     kind: Mapped[str] = mapped_column(String(30))
     entry: Mapped[str] = mapped_column(String(10))  # payment | refund
     out_trade_no: Mapped[str] = mapped_column(String(64))

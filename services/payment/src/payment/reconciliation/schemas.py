@@ -17,7 +17,9 @@ class RunCreate(BaseModel):
 class MismatchOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    kind: Literal["missing_here", "missing_at_provider", "amount_mismatch"]
+    # refund_over_paid: a refund marked failed that the provider reports made, with no room
+    # left to reserve it again (recorded by the refund notification, in an "alert" run)
+    kind: Literal["missing_here", "missing_at_provider", "amount_mismatch", "refund_over_paid"]
     entry: Literal["payment", "refund"]
     out_trade_no: str
     out_refund_no: str | None
@@ -31,7 +33,7 @@ class RunOut(BaseModel):
     id: uuid.UUID
     day: date
     channel: Literal["wechat", "alipay"]
-    status: Literal["completed", "failed"]
+    status: Literal["completed", "failed", "alert"]
     provider_lines: int
     matched: int
     mismatch_count: int

@@ -18,7 +18,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from educert_common.db import UtcDateTime, utcnow
 from payment.models import Base
 
-# requested -> processing -> succeeded | failed (requested -> succeeded when synchronous)
+# requested -> processing -> succeeded | failed (requested -> succeeded when synchronous);
+# requested -> unknown (no definite answer after the tries) -> queried: processing | succeeded
+# | failed, or requested again when the provider has no such refund; failed -> succeeded when
+# the provider reports the refund made after all.
 REFUND_KINDS = ("operator", "withdrawal", "late_payment", "duplicate_payment")
 
 

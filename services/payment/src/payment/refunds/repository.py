@@ -43,7 +43,11 @@ class RefundRepository(Repository[Refund]):
     async def processing_ids(self, submitted_before: datetime, limit: int) -> Sequence[uuid.UUID]:
         rows = await self.session.execute(
             select(Refund.id)
-            .where(Refund.status == "processing", Refund.submitted_at <= submitted_before)
+            .where(
+                Refund.status.in_(("processing", "unknown")),
+                Refund.submitted_at <= submitted_before,
+            )
+            .order_by(Refund.submitted_at)
             .limit(limit)
         )
         return list(rows.scalars())

@@ -22,7 +22,7 @@ class RefundOut(BaseModel):
     order_id: uuid.UUID
     channel: Literal["wechat", "alipay"]
     amount_fen: int
-    status: Literal["requested", "processing", "succeeded", "failed"]
+    status: Literal["requested", "processing", "unknown", "succeeded", "failed"]
     kind: Literal["operator", "withdrawal", "late_payment", "duplicate_payment"]
     reason: str
     created_at: datetime

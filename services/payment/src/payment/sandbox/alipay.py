@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request, Response
 from payment.providers.alipay import TIME_FORMAT, signing_content
 from payment.providers.base import CHINA, fen_to_yuan, yuan_to_fen
 from payment.providers.wechat import rsa_sign, rsa_verify
-from payment.sandbox.core import RefundRecord, SandboxState, Trade
+from payment.sandbox.core import RefundFault, RefundRecord, SandboxState, Trade
 
 router = APIRouter(include_in_schema=False)
 
@@ -197,6 +197,20 @@ def close(
 def refund(
     state: SandboxState, method: str, params: dict[str, str], biz: dict[str, Any]
 ) -> Response:
+    fault = state.take_refund_fault("alipay")
+    if fault is not None and not fault.apply:
+        return _fault(state, method, fault)
+    answer = _refund(state, method, biz)
+    if fault is not None and b'"code":"10000"' in answer.body:
+        return _fault(state, method, fault)  # done, but the merchant hears an error
+    return answer
+
+
+def _fault(state: SandboxState, method: str, fault: RefundFault) -> Response:
+    return failure(state, method, fault.code, "系统繁忙 (sandbox fault)", code=fault.gateway_code)
+
+
+def _refund(state: SandboxState, method: str, biz: dict[str, Any]) -> Response:
     trade = state.trade("alipay", str(biz.get("out_trade_no", "")))
     if trade is None or not trade.paid:
         return failure(state, method, "ACQ.TRADE_NOT_EXIST", "交易不存在")

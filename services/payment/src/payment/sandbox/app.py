@@ -3,10 +3,12 @@
 Serves the WeChat Pay v3 API (/v3/...), the Alipay gateway (/gateway.do), a hosted pay page
 per trade (/pay/<channel>/<out_trade_no>, with its QR code) and control endpoints for tests
 (/control/...): pay now, fail, send a notification N times, late, out of order, forged or
-stale, change the refund behaviour, add statement lines.
+stale, change the refund behaviour, fail refund requests N times (transient or definite),
+report a refund made after it was refused, add statement lines.
 """
 
 import html
+import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,7 +23,7 @@ from pydantic import BaseModel, Field
 from payment.providers.base import CHINA, fen_to_yuan
 from payment.sandbox import alipay, wechat
 from payment.sandbox.config import SandboxSettings, resolved
-from payment.sandbox.core import ExtraLine, SandboxState, Trade
+from payment.sandbox.core import ExtraLine, RefundFault, RefundRecord, SandboxState, Trade
 
 Channel = Literal["wechat", "alipay"]
 
@@ -50,6 +52,39 @@ class NotifyControl(BaseModel):
 class ModesControl(BaseModel):
     wechat_refund_notify: Literal["after", "before", "never"] | None = None
     down: bool | None = None
+
+
+# Error codes and their usual HTTP statuses (WeChat) / gateway codes (Alipay), for the
+# refund fault switch.
+WECHAT_FAULT_STATUS = {
+    "SYSTEM_ERROR": 500,
+    "BANK_ERROR": 500,
+    "FREQUENCY_LIMITED": 429,
+    "NOT_ENOUGH": 403,
+    "USER_ACCOUNT_ABNORMAL": 403,
+    "RESOURCE_NOT_EXISTS": 404,
+}
+DEFAULT_FAULT = {"wechat": "FREQUENCY_LIMITED", "alipay": "ACQ.SYSTEM_ERROR"}
+
+
+class RefundFaultControl(BaseModel):
+    """Answer the channel's next `times` refund requests with an error (0 disarms)."""
+
+    times: int = Field(default=1, ge=0, le=50)
+    # WeChat `code` / Alipay `sub_code`; default a transient one (FREQUENCY_LIMITED /
+    # ACQ.SYSTEM_ERROR). A definite one, e.g. NOT_ENOUGH / ACQ.SELLER_BALANCE_NOT_ENOUGH.
+    code: str | None = None
+    http_status: int | None = Field(default=None, ge=400, le=599)  # WeChat
+    gateway_code: str | None = None  # Alipay; default 20000 for isp.*/aop.*, else 40004
+    # Carry the refund out, then answer with the error (the answer lost on the way back).
+    apply: bool = False
+
+
+class RefundSuccessControl(BaseModel):
+    """The provider reports a refund made (even one it refused before) and notifies it."""
+
+    amount_fen: int | None = Field(default=None, gt=0)
+    notify: bool = True
 
 
 class StatementLineControl(BaseModel):
@@ -235,6 +270,52 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
         if control.down is not None:
             state.modes.down = control.down
         return {"wechat_refund_notify": state.modes.wechat_refund_notify, "down": state.modes.down}
+
+    @app.post("/control/{channel}/refund-faults")
+    async def refund_faults(
+        channel: Channel, control: RefundFaultControl, request: Request
+    ) -> dict[str, object]:
+        """Fail the next refund requests: transient (to be retried) or definite errors."""
+        code = control.code or DEFAULT_FAULT[channel]
+        gateway = control.gateway_code or (
+            "20000" if code.startswith(("isp.", "aop.unknow")) else "40004"
+        )
+        fault = RefundFault(
+            times=control.times,
+            code=code,
+            http_status=control.http_status or WECHAT_FAULT_STATUS.get(code, 400),
+            gateway_code=gateway,
+            apply=control.apply,
+        )
+        state_of(request).refund_faults[channel] = fault
+        return {"channel": channel, **fault.__dict__}
+
+    @app.post("/control/wechat/trades/{out_trade_no}/refunds/{out_refund_no}/succeed")
+    async def refund_succeeded(
+        out_trade_no: str, out_refund_no: str, control: RefundSuccessControl, request: Request
+    ) -> dict[str, object]:
+        """WeChat reports a refund made (a refund it refused or never had gets a record), then
+        sends REFUND.SUCCESS to where the trade's last refund request asked."""
+        state = state_of(request)
+        trade = _trade(state, "wechat", out_trade_no)
+        record = trade.refunds.get(out_refund_no)
+        if record is None:
+            if control.amount_fen is None:
+                raise HTTPException(422, "amount_fen needed for a refund the sandbox never had")
+            record = RefundRecord(
+                out_refund_no,
+                "5030" + secrets.token_hex(10),
+                control.amount_fen,
+                "PROCESSING",
+                datetime.now(UTC),
+                notify_url=trade.refund_notify_url,
+            )
+            trade.refunds[out_refund_no] = record
+        record.notify_url = record.notify_url or trade.refund_notify_url
+        if not control.notify:
+            record.notify_url = None
+        status = await wechat.complete_refund(state, trade, record)
+        return {**_view(trade), "statuses": [status]}
 
     @app.post("/control/statement-lines")
     async def add_statement_line(control: StatementLineControl, request: Request) -> dict[str, str]:

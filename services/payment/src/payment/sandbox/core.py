@@ -45,6 +45,8 @@ class Trade:
     transaction_id: str | None = None
     paid_at: datetime | None = None
     refunds: dict[str, RefundRecord] = field(default_factory=dict)
+    # WeChat: where the last refund request asked its result to be sent.
+    refund_notify_url: str | None = None
 
     @property
     def paid(self) -> bool:
@@ -72,6 +74,18 @@ class ExtraLine:
     amount_fen: int
     day: date
     out_refund_no: str | None = None
+
+
+@dataclass
+class RefundFault:
+    """Answer the next `times` refund requests of a channel with an error instead."""
+
+    times: int
+    code: str  # WeChat `code`; Alipay `sub_code`
+    http_status: int  # WeChat
+    gateway_code: str  # Alipay `code`
+    # Carry the refund out, then answer with the error (the answer lost on the way back).
+    apply: bool = False
 
 
 @dataclass
@@ -105,11 +119,20 @@ class SandboxState:
         self.extra_lines: list[ExtraLine] = []
         self.bill_tokens: dict[str, tuple[str, date]] = {}
         self.modes = Modes()
+        self.refund_faults: dict[str, RefundFault] = {}
         self.client = httpx.AsyncClient(timeout=10)
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def trade(self, channel: str, out_trade_no: str) -> Trade | None:
         return self.trades.get((channel, out_trade_no))
+
+    def take_refund_fault(self, channel: str) -> RefundFault | None:
+        """The fault to answer this refund request with, if one is armed (counts it down)."""
+        fault = self.refund_faults.get(channel)
+        if fault is None or fault.times <= 0:
+            return None
+        fault.times -= 1
+        return fault
 
     def mark_paid(self, trade: Trade) -> None:
         if trade.paid:

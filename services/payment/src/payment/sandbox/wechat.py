@@ -18,7 +18,7 @@ from payment.providers.wechat import (
     rsa_sign,
     rsa_verify,
 )
-from payment.sandbox.core import RefundRecord, SandboxState, Trade
+from payment.sandbox.core import RefundFault, RefundRecord, SandboxState, Trade
 
 router = APIRouter(include_in_schema=False)
 
@@ -270,6 +270,28 @@ async def create_refund(request: Request) -> Response:
     trade = state.trade("wechat", out_trade_no)
     if trade is None or not trade.paid:
         return error(state, 404, "RESOURCE_NOT_EXISTS", "订单不存在或未支付")
+    trade.refund_notify_url = data.get("notify_url") or trade.refund_notify_url
+    fault = state.take_refund_fault("wechat")
+    if fault is not None and not fault.apply:
+        return _fault(state, fault)
+    answer = await _refund(state, trade, data, out_refund_no, amount, total)
+    if fault is not None and answer.status_code < 400:
+        return _fault(state, fault)  # done, but the merchant hears an error
+    return answer
+
+
+def _fault(state: SandboxState, fault: RefundFault) -> Response:
+    return error(state, fault.http_status, fault.code, "系统繁忙，请稍后重试 (sandbox fault)")
+
+
+async def _refund(
+    state: SandboxState,
+    trade: Trade,
+    data: dict[str, Any],
+    out_refund_no: str,
+    amount: Any,
+    total: Any,
+) -> Response:
     refund = trade.refunds.get(out_refund_no)
     if refund is None:
         if total != trade.amount_fen or not isinstance(amount, int) or amount <= 0:
