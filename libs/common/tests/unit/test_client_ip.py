@@ -4,7 +4,7 @@ import pytest
 
 from educert_common.http.client_ip import TrustedProxies
 
-PROXIES = TrustedProxies(["10.0.0.0/8", "127.0.0.1/32"])
+PROXIES = TrustedProxies(["10.0.0.0/8", "127.0.0.1/32", "::1/128"])
 
 
 @pytest.mark.parametrize(
@@ -18,9 +18,13 @@ PROXIES = TrustedProxies(["10.0.0.0/8", "127.0.0.1/32"])
         ("10.1.2.3", "198.51.100.1, 203.0.113.9, 10.4.5.6", "203.0.113.9"),
         # A forged left part cannot win against what our proxies appended.
         ("10.1.2.3", "1.1.1.1, 203.0.113.9", "203.0.113.9"),
-        # Garbage in the header falls back to the peer, never to the garbage.
-        ("10.1.2.3", "not-an-ip", "10.1.2.3"),
-        ("10.1.2.3", "10.9.9.9, 127.0.0.1", "10.1.2.3"),
+        # Garbage where the client should be: the last trusted hop stands for it.
+        ("10.1.2.3", "203.0.113.9, not-an-ip", "10.1.2.3"),
+        # Every hop trusted (a call from inside): the leftmost.
+        ("127.0.0.1", "10.0.0.8, 10.0.0.9", "10.0.0.8"),
+        # IPv6, and IPv4-mapped peers.
+        ("::1", "2001:db8::1", "2001:db8::1"),
+        ("::ffff:10.0.0.2", "203.0.113.8", "203.0.113.8"),
     ],
 )
 def test_the_client_is_the_rightmost_untrusted_address(

@@ -1,6 +1,7 @@
 """Pieces every identity sub-package uses: settings, ciphers, client address, database."""
 
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from educert_common.app import runtime_of
 from educert_common.crypto import BlindIndex, FieldCipher, derive_key
 from educert_common.db import Database
+from educert_common.http.client_ip import trusted_proxies
 from identity.config import IdentitySettings
 
 
@@ -75,15 +77,16 @@ def secrets_for(settings: IdentitySettings) -> Secrets:
     )
 
 
+def resolve_client_ip(peer: str, forwarded_for: str | None, trusted: Sequence[str]) -> str:
+    """The client address behind trusted proxies (see educert_common.http.client_ip)."""
+    return trusted_proxies(tuple(trusted)).client(peer, forwarded_for)
+
+
 def client_ip(request: Request, settings: IdentitySettings) -> str:
-    """The caller's address: the gateway's X-Forwarded-For entry when the gateway sent it."""
+    """The caller's address: see `resolve_client_ip` (`IDENTITY_TRUSTED_PROXIES`)."""
     peer = request.client.host if request.client else "unknown"
-    if peer in settings.trusted_proxies:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        last = forwarded.split(",")[-1].strip() if forwarded else ""
-        if last:
-            return last[:64]
-    return peer[:64]
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+    return resolve_client_ip(peer, forwarded, settings.trusted_proxies)
 
 
 def _client_ip(request: Request) -> str:

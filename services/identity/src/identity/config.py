@@ -1,7 +1,10 @@
 """Settings of the identity service (environment variables prefixed IDENTITY_)."""
 
-from pydantic import Field
-from pydantic_settings import SettingsConfigDict
+import ipaddress
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from educert_common.settings import ServiceSettings
 
@@ -36,8 +39,13 @@ class IdentitySettings(ServiceSettings):
     lockout_ip_threshold: int = Field(default=30, ge=1)
     lockout_base_seconds: int = Field(default=60, ge=1)
     lockout_max_seconds: int = Field(default=3_600, ge=1)
-    # Only these peers may say who the client is (X-Forwarded-For): the gateway.
-    trusted_proxies: list[str] = Field(default=["127.0.0.1", "::1"])
+    # A key's failure count starts again when its last failure is older than this, so the
+    # lock does not grow forever from one guess an hour; keep it below lockout_max_seconds.
+    lockout_window_seconds: int = Field(default=900, ge=1)
+    # Only these peers may say who the client is (X-Forwarded-For): the gateway, an ingress.
+    # Addresses or CIDR networks, as a JSON list or comma-separated
+    # (IDENTITY_TRUSTED_PROXIES=10.0.0.0/8,127.0.0.1).
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default=["127.0.0.1/32", "::1/128"])
 
     # One-time codes.
     code_ttl_seconds: int = Field(default=300, ge=30, le=600)
@@ -45,10 +53,21 @@ class IdentitySettings(ServiceSettings):
     code_resend_seconds: int = Field(default=60, ge=0)
     code_daily_cap_per_destination: int = Field(default=10, ge=1)
     code_daily_cap_per_ip: int = Field(default=50, ge=1)
+    # Registrations and duplicate-ID appeals per client address per 24 h (counted in the
+    # database, so every replica agrees; attempts count, successful or not).
+    registration_daily_cap_per_ip: int = Field(default=30, ge=1)
+    appeal_daily_cap_per_ip: int = Field(default=5, ge=1)
     # E-mail activation links.
     activation_link_ttl_hours: int = Field(default=24, ge=1)
     public_base_url: str = "http://127.0.0.1:8000"
 
+    # Which population registry answers real-name checks: "development" (the
+    # registry_people table, loaded by CSV; refused in production) or "disabled" (every
+    # check answers 503 until a production adapter is configured).
+    registry_adapter: Literal["development", "disabled"] = "development"
+    # Real-name checks per account and per client address in 24 h; beyond, 429.
+    realname_daily_cap_per_account: int = Field(default=5, ge=1)
+    realname_daily_cap_per_ip: int = Field(default=20, ge=1)
     # Development population registry: simulated latency and transient failures.
     registry_delay_ms: int = Field(default=0, ge=0)
     registry_failure_rate: float = Field(default=0.0, ge=0.0, le=1.0)
@@ -66,3 +85,37 @@ class IdentitySettings(ServiceSettings):
 
     # Duplicate-ID appeal uploads.
     appeal_max_file_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"IDENTITY_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR network"
+                ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_development_registry_in_production(self) -> "IdentitySettings":
+        if self.platform.environment == "production" and self.registry_adapter == "development":
+            raise ValueError(
+                "IDENTITY_REGISTRY_ADAPTER=development answers from a table operators load by "
+                "CSV and must not run in production; set IDENTITY_REGISTRY_ADAPTER to a "
+                "production adapter (or 'disabled')"
+            )
+        return self

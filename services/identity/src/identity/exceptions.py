@@ -97,3 +97,36 @@ class CallbackReplayed(Conflict):
 class ApiKeyRejected(NotAuthenticated):
     code = "api_key_rejected"
     title = Text("The API key is unknown, expired or revoked", "API 密钥无效、已过期或已撤销")
+
+
+class RegistrationRateLimited(TooManyRequests):
+    code = "registration_rate_limited"
+    title = Text(
+        "Too many registrations from this network today; try again later",
+        "当前网络今日注册次数过多,请稍后再试",
+    )
+
+
+class AppealRateLimited(TooManyRequests):
+    code = "appeal_rate_limited"
+    title = Text(
+        "Too many appeals from this network today; try again later",
+        "当前网络今日申诉次数过多,请稍后再试",
+    )
+
+
+class RealnameAttemptsExceeded(TooManyRequests):
+    code = "realname_attempts_exceeded"
+    title = Text(
+        "Too many real-name checks for this account: an operator must help you now; contact "
+        "support with your ID document",
+        "该账号实名核验次数过多:请联系客服,由运营人员协助核验(请准备证件)",
+    )
+
+
+class RealnameIpLimited(TooManyRequests):
+    code = "realname_rate_limited"
+    title = Text(
+        "Too many real-name checks from this network today; try again later",
+        "当前网络今日实名核验次数过多,请稍后再试",
+    )

@@ -40,6 +40,7 @@ class SigningKey(Base):
 
 
 # Every sub-package's tables belong to the same metadata (Alembic's env imports this module).
+from identity import limits as _limits  # noqa: E402,F401
 from identity.accounts import models as _accounts  # noqa: E402,F401
 from identity.apikeys import models as _apikeys  # noqa: E402,F401
 from identity.appeals import models as _appeals  # noqa: E402,F401

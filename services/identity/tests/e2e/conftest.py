@@ -15,6 +15,10 @@ IDENTITY_ENV = {
     # The suite shares one client address; per-address limits get their own tests.
     "IDENTITY_CODE_DAILY_CAP_PER_IP": "100000",
     "IDENTITY_LOCKOUT_IP_THRESHOLD": "100000",
+    "IDENTITY_REALNAME_DAILY_CAP_PER_IP": "100000",
+    # Above what the suite itself spends from 127.0.0.1; the cap tests use their own address.
+    "IDENTITY_REGISTRATION_DAILY_CAP_PER_IP": "60",
+    "IDENTITY_APPEAL_DAILY_CAP_PER_IP": "10",
     # Exercise the registry's retry path on every verification.
     "IDENTITY_REGISTRY_DELAY_MS": "5",
     "IDENTITY_REGISTRY_FAILURE_RATE": "0.2",

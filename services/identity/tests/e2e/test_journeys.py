@@ -4,6 +4,7 @@ import io
 import json
 import re
 import time
+import uuid
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from PIL import Image
 
 from educert_common.crypto import BlindIndex
 from educert_common.settings import PlatformSettings
+from educert_common.settings import PlatformSettings as Platform
 from identity.face.dev_client import DevFaceApp
 
 pytestmark = pytest.mark.e2e
@@ -374,7 +376,7 @@ async def test_duplicate_id_points_to_recovery_then_appeal_moves_identity(
 
 
 async def test_face_sessions_good_bad_expired_and_replayed(
-    stack: Any, client: Any, onboard: Any
+    stack: Any, client: Any, onboard: Any, make_person: Any
 ) -> None:
     user = await onboard()
     app = DevFaceApp(stack.identity.url, secret=FACE_SECRET)
@@ -382,7 +384,7 @@ async def test_face_sessions_good_bad_expired_and_replayed(
     started = await client.post(f"{stack.api}/face/sessions", headers=auth(user.access))
     assert started.status_code == 201
     scanned = app.scan(started.json()["qr_payload"])
-    callback = app.build(scanned, passed=True)
+    callback = app.build(scanned, passed=True, id_number=user.person.id_number)
     assert (await app.send(callback)).status_code == 200
     replay = await app.send(callback)
     assert replay.status_code == 409 and replay.json()["code"] == "callback_replayed"
@@ -392,7 +394,6 @@ async def test_face_sessions_good_bad_expired_and_replayed(
     assert view.json()["status"] == "passed" and view.json()["entry_exit_records"]
 
     # Internal read for certification.
-    from educert_common.settings import PlatformSettings as Platform
 
     internal = await client.get(
         f"{stack.identity.url}/internal/face/users/{user.user_id}/latest-passed",
@@ -409,12 +410,36 @@ async def test_face_sessions_good_bad_expired_and_replayed(
     scanned = app.scan(started.json()["qr_payload"])
     assert (await app.complete(scanned, passed=False)).json()["status"] == "failed"
 
+    # Someone else scans the QR code and passes with their own face: the session fails.
+    started = await client.post(f"{stack.api}/face/sessions", headers=auth(user.access))
+    scanned = app.scan(started.json()["qr_payload"])
+    stranger = await app.complete(scanned, passed=True, id_number=make_person().id_number)
+    assert stranger.status_code == 200 and stranger.json()["status"] == "failed"
+    view = await client.get(
+        f"{stack.api}/face/sessions/{scanned['session_id']}", headers=auth(user.access)
+    )
+    assert view.json()["failure_reason"] == "person_mismatch"
+    assert view.json()["entry_exit_records"] is None
+    internal = await client.get(
+        f"{stack.identity.url}/internal/face/users/{user.user_id}/latest-passed",
+        headers={"X-Internal-Token": Platform().internal_token},
+    )
+    assert internal.json()["session_id"] != scanned["session_id"]
+    # A passing result without the person is malformed.
+    started = await client.post(f"{stack.api}/face/sessions", headers=auth(user.access))
+    scanned = app.scan(started.json()["qr_payload"])
+    assert (await app.complete(scanned, passed=True)).status_code == 422
+
     # Bad signatures, stale timestamps.
     started = await client.post(f"{stack.api}/face/sessions", headers=auth(user.access))
     scanned = app.scan(started.json()["qr_payload"])
-    forged = DevFaceApp(stack.identity.url, secret="not-the-secret").build(scanned, passed=True)
+    forged = DevFaceApp(stack.identity.url, secret="not-the-secret").build(
+        scanned, passed=True, id_number=user.person.id_number
+    )
     assert (await app.send(forged)).status_code == 401
-    stale = app.build(scanned, passed=True, timestamp=int(time.time()) - 3600)
+    stale = app.build(
+        scanned, passed=True, id_number=user.person.id_number, timestamp=int(time.time()) - 3600
+    )
     assert (await app.send(stale)).status_code == 401
     tampered = app.build(scanned, passed=False)
     tampered.body = tampered.body.replace(b'"fail"', b'"pass"')
@@ -438,7 +463,7 @@ async def test_face_sessions_good_bad_expired_and_replayed(
             )
     finally:
         await database.dispose()
-    expired = await app.complete(scanned, passed=True)
+    expired = await app.complete(scanned, passed=True, id_number=user.person.id_number)
     assert expired.status_code == 409 and expired.json()["code"] == "face_session_closed"
 
 
@@ -515,6 +540,119 @@ async def test_registration_validation_names_fields(
     )
     assert response.status_code == 201, response.text
     assert "mobile_not_mainland" in {n["code"] for n in response.json()["notices"]}
+
+
+async def test_realname_checks_stop_at_the_cap_and_send_to_an_operator(
+    stack: Any, client: Any, tokens: Any, onboard: Any, make_person: Any
+) -> None:
+    person = make_person()
+    user = await onboard(person)
+    # The registry knows the number under another name: each check says which field differs.
+    other = make_person(person.gender)
+    other.id_number = person.id_number
+    other.real_name = "李四"
+    await load_registry(client, stack, tokens, other.csv_row())
+    for _ in range(5):
+        checked = await client.post(
+            f"{stack.api}/me/realname-verification", headers=auth(user.access)
+        )
+        assert checked.status_code == 200, checked.text
+        assert checked.json()["realname_mismatch_field"] == "real_name"
+    capped = await client.post(f"{stack.api}/me/realname-verification", headers=auth(user.access))
+    assert capped.status_code == 429 and capped.json()["code"] == "realname_attempts_exceeded"
+    assert "运营人员" in capped.json()["title"] and int(capped.headers["retry-after"]) > 3600
+    assert not capped.json().get("errors")
+
+
+def from_address(address: str) -> dict[str, str]:
+    """Identity trusts 127.0.0.1 (where the tests run) to say who the client is."""
+    return {"X-Forwarded-For": f"192.0.2.66, {address}"}
+
+
+async def test_registrations_and_appeals_are_capped_per_address(
+    stack: Any, client: Any, make_person: Any
+) -> None:
+    address = f"198.51.100.{time.time_ns() % 250}"
+    # Attempts count (a refused registration too): 60 per address per day in this stack.
+    bad = make_person().registration(id_number="110105194912310021")
+    for _ in range(60):
+        response = await client.post(
+            f"{stack.identity.url}/api/v1/identity/registrations",
+            json=bad,
+            headers=from_address(address),
+        )
+        assert response.status_code == 422, response.text
+    capped = await client.post(
+        f"{stack.identity.url}/api/v1/identity/registrations",
+        json=make_person().registration(),
+        headers=from_address(address),
+    )
+    assert capped.status_code == 429 and capped.json()["code"] == "registration_rate_limited"
+    assert int(capped.headers["retry-after"]) > 3600 and not capped.json().get("errors")
+    # Another address is unaffected.
+    elsewhere = await client.post(
+        f"{stack.identity.url}/api/v1/identity/registrations",
+        json=bad,
+        headers=from_address(f"203.0.113.{time.time_ns() % 250}"),
+    )
+    assert elsewhere.status_code == 422
+
+    files = {"id_scan": ("s.png", png((800, 500))), "head_photo": ("p.png", png())}
+    for _ in range(10):  # 10 appeals per address per day in this stack
+        response = await client.post(
+            f"{stack.identity.url}/api/v1/identity/appeals",
+            data={"registration": json.dumps(bad)},
+            files=files,
+            headers=from_address(address),
+        )
+        assert response.status_code == 422, response.text
+    capped = await client.post(
+        f"{stack.identity.url}/api/v1/identity/appeals",
+        data={"registration": json.dumps(bad)},
+        files=files,
+        headers=from_address(address),
+    )
+    assert capped.status_code == 429 and capped.json()["code"] == "appeal_rate_limited"
+    assert "retry-after" in capped.headers
+
+
+async def test_staff_roles_partner_tokens_and_naive_expiry(
+    stack: Any, client: Any, tokens: Any, make_person: Any
+) -> None:
+    operator = auth(await operator_token(tokens))
+    admin = auth(await tokens.mint("admin-1", roles=("admin",)))
+
+    def staff(role: str) -> dict[str, Any]:
+        person = make_person()
+        return {"role": role, "username": person.username, "email": person.email}
+
+    for role in ("operator", "admin"):
+        refused = await client.post(f"{stack.api}/staff", headers=operator, json=staff(role))
+        assert refused.status_code == 403, refused.text
+        created = await client.post(f"{stack.api}/staff", headers=admin, json=staff(role))
+        assert created.status_code == 201 and created.json()["roles"] == [role]
+    reviewer = await client.post(f"{stack.api}/staff", headers=operator, json=staff("reviewer"))
+    assert reviewer.status_code == 201
+
+    partner = auth(
+        await tokens.mint("partner:abcdefgh", roles=("partner",), scopes=("records:read",))
+    )
+    face = await client.get(
+        f"{stack.identity.url}/api/v1/identity/face/sessions/{uuid.uuid4()}", headers=partner
+    )
+    assert face.status_code == 404
+
+    naive = await client.post(
+        f"{stack.api}/api-keys",
+        headers=operator,
+        json={
+            "name": "registrar",
+            "institution_id": "inst-1",
+            "scopes": ["records:read"],
+            "expires_at": "2030-01-01T00:00:00",
+        },
+    )
+    assert naive.status_code == 422 and naive.json()["errors"][0]["field"] == "expires_at"
 
 
 def raw_id_numbers(text: str) -> set[str]:

@@ -1,47 +1,55 @@
 """Who the client really is, behind proxies we trust (an ingress, the gateway).
 
-X-Forwarded-For is a list each proxy appends to, so only its right end can be believed:
-walking from the right, skip addresses of trusted proxies; the first other address is the
-client. A header from a peer we do not trust is ignored, since anyone can write one.
+X-Forwarded-For is a list each proxy appends to, so only its right end can be believed: if
+the direct peer is trusted, walk the header from the right, skip trusted proxies, and take
+the first other address. A header from an untrusted peer is ignored (anyone can write one);
+an unreadable entry stops the walk (what lies left of it is the client's own claim) and the
+last trusted hop stands for the client.
 """
 
 import ipaddress
 from collections.abc import Sequence
 from functools import lru_cache
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _address(value: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
 
 
 class TrustedProxies:
     def __init__(self, networks: Sequence[str]) -> None:
         self.networks: tuple[IPNetwork, ...] = tuple(
-            ipaddress.ip_network(network, strict=False) for network in networks
+            ipaddress.ip_network(network.strip(), strict=False) for network in networks
         )
-        self.is_trusted = lru_cache(maxsize=4096)(self._is_trusted)
 
-    def _is_trusted(self, address: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(address.strip())
-        except ValueError:
-            return False
-        return any(ip in network for network in self.networks)
+    def is_trusted(self, address: IPAddress) -> bool:
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        return any(address in network for network in self.networks)
 
     def client(self, peer: str, forwarded_for: str | None) -> str:
-        """The client's address, given the direct peer and the X-Forwarded-For header."""
-        if not forwarded_for or not self.is_trusted(peer):
-            return peer
+        """The client's address, given the direct peer and the X-Forwarded-For header(s)."""
+        peer_address = _address(peer)
+        if peer_address is None or not forwarded_for or not self.is_trusted(peer_address):
+            return peer[:64]
+        client = str(peer_address)
         for hop in reversed(forwarded_for.split(",")):
-            address = hop.strip()
-            if not address:
-                continue
+            address = _address(hop)
+            if address is None:
+                break
+            client = str(address)
             if not self.is_trusted(address):
-                return address if _looks_like_ip(address) else peer
-        return peer
+                break
+        return client[:64]
 
 
-def _looks_like_ip(address: str) -> bool:
-    try:
-        ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return True
+@lru_cache(maxsize=32)
+def trusted_proxies(networks: tuple[str, ...]) -> TrustedProxies:
+    """A cached TrustedProxies for a settings value."""
+    return TrustedProxies(networks)

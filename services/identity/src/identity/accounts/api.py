@@ -27,6 +27,8 @@ from identity.accounts.schemas import (
 )
 from identity.api.deps import CurrentSessionId
 from identity.common import ClientIp, DatabaseDep, SettingsDep
+from identity.exceptions import RegistrationRateLimited
+from identity.limits import count_and_check
 from identity.sessions.service import revoke_all_sessions
 from identity.verification.service import Purpose
 
@@ -42,8 +44,20 @@ async def register(
     outbox: OutboxDep,
     settings: SettingsDep,
     ip: ClientIp,
+    database: DatabaseDep,
 ) -> RegistrationResponse:
-    """Register an applicant; a code goes to a mainland mobile, an activation link to the e-mail."""
+    """Register an applicant; a code goes to a mainland mobile, an activation link to the e-mail.
+
+    Attempts per client address are capped per day (counted, and committed, first).
+    """
+    async with database.transaction() as counting:
+        await count_and_check(
+            counting,
+            kind="registration",
+            key=ip,
+            limit=settings.registration_daily_cap_per_ip,
+            error=RegistrationRateLimited,
+        )
     registered = await service.register(session, outbox, settings, body, ip=ip)
     view = service.me_view(registered.user, settings)
     return RegistrationResponse(
@@ -109,10 +123,14 @@ async def correct_identity(
 
 @router.post("/me/email/activation-link", response_model=Done)
 async def resend_activation_link(
-    principal: CurrentPrincipal, session: SessionDep, outbox: OutboxDep, settings: SettingsDep
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    outbox: OutboxDep,
+    settings: SettingsDep,
+    ip: ClientIp,
 ) -> Done:
-    """Send a new activation link to the caller's unverified e-mail."""
-    await service.resend_activation_link(session, outbox, settings, principal.subject)
+    """Send a new activation link to the caller's unverified e-mail (limited like codes)."""
+    await service.resend_activation_link(session, outbox, settings, principal.subject, ip=ip)
     return Done()
 
 

@@ -243,7 +243,7 @@ async def register(
     notices: list[Notice] = []
     await announce_contacts(session, outbox, user)
     await verification.issue_activation_link(
-        session, outbox, settings, user_id=user.id, email=email, locale=user.locale
+        session, outbox, settings, user_id=user.id, email=email, ip=ip, locale=user.locale
     )
     if mobile.is_mainland:
         await verification.issue_code(
@@ -411,13 +411,13 @@ async def activate_email(
 
 
 async def resend_activation_link(
-    session: AsyncSession, outbox: Outbox, settings: IdentitySettings, user_id: str
+    session: AsyncSession, outbox: Outbox, settings: IdentitySettings, user_id: str, *, ip: str
 ) -> None:
     user = await get_user(session, user_id)
     if user.email is None or user.email_verified:
         raise Conflict(Text("The e-mail address is already verified", "邮箱已验证"))
     await verification.issue_activation_link(
-        session, outbox, settings, user_id=user.id, email=user.email, locale=user.locale
+        session, outbox, settings, user_id=user.id, email=user.email, ip=ip, locale=user.locale
     )
 
 

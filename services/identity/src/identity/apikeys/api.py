@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from educert_common.app import SessionDep
 from educert_common.http.internal import InternalCaller
@@ -25,7 +25,8 @@ class ApiKeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     institution_id: str = Field(min_length=1, max_length=64)
     scopes: list[str] = Field(min_length=1, max_length=10)
-    expires_at: datetime | None = None
+    # With a UTC offset (a naive time is ambiguous): 422 otherwise.
+    expires_at: AwareDatetime | None = None
 
 
 class Rotation(BaseModel):

@@ -16,7 +16,9 @@ from identity.accounts.schemas import RegistrationRequest
 from identity.api.deps import Operator
 from identity.appeals import service
 from identity.appeals.models import Appeal
-from identity.common import ClientIp, SettingsDep
+from identity.common import ClientIp, DatabaseDep, SettingsDep
+from identity.exceptions import AppealRateLimited
+from identity.limits import count_and_check
 
 router = APIRouter(tags=["identity: appeals"])
 
@@ -89,13 +91,22 @@ async def file_appeal(
     outbox: OutboxDep,
     settings: SettingsDep,
     ip: ClientIp,
+    database: DatabaseDep,
     statement: Annotated[str | None, Form(max_length=1000)] = None,
 ) -> AppealView:
     """Register with an ID number another account holds, with an ID scan and a head photo.
 
     A multipart/form-data upload; the files' types are judged by their content, never by the
-    names or types the client declares.
+    names or types the client declares. Appeals per client address are capped per day.
     """
+    async with database.transaction() as counting:
+        await count_and_check(
+            counting,
+            kind="appeal",
+            key=ip,
+            limit=settings.appeal_daily_cap_per_ip,
+            error=AppealRateLimited,
+        )
     appeal, _ = await service.file_appeal(
         session,
         outbox,

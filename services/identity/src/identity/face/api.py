@@ -27,6 +27,8 @@ class FaceSessionView(BaseModel):
     # What the QR code encodes: JSON the government app scans.
     qr_payload: str | None
     completed_at: datetime | None
+    # Why a session failed: the app's reason, or "person_mismatch" (someone else's face).
+    failure_reason: str | None
     entry_exit_records: list[dict[str, Any]] | None
 
 
@@ -38,6 +40,7 @@ def view(face: FaceSession, settings: Any, *, with_qr: bool) -> FaceSessionView:
         expires_at=face.expires_at,
         qr_payload=service.qr_payload(settings, face) if with_qr and state == "pending" else None,
         completed_at=face.completed_at,
+        failure_reason=face.failure_reason,
         entry_exit_records=face.entry_exit_records,
     )
 

@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,7 @@ from educert_common.crypto import constant_time_equals
 from educert_common.db import utcnow
 from educert_common.errors import NotFound, Text, ValidationFailed
 from educert_common.repository import Repository
+from identity.accounts.repository import UserRepository
 from identity.accounts.service import get_user
 from identity.common import audit, secrets_for
 from identity.config import IdentitySettings
@@ -24,6 +25,9 @@ from identity.face.models import FaceCallbackNonce, FaceSession
 from identity.face.signing import sign
 
 logger = logging.getLogger(__name__)
+
+# failure_reason when the verified person is not the account holder.
+PERSON_MISMATCH = "person_mismatch"
 
 
 class FaceSessionRepository(Repository[FaceSession]):
@@ -114,7 +118,11 @@ async def start(session: AsyncSession, settings: IdentitySettings, *, user_id: s
 
 
 async def get_own(session: AsyncSession, *, user_id: str, session_id: uuid.UUID) -> FaceSession:
-    face = await FaceSessionRepository(session).owned(session_id, uuid.UUID(user_id))
+    try:
+        owner = uuid.UUID(user_id)
+    except ValueError:  # a partner token (sub=partner:<prefix>) owns no face sessions
+        raise NotFound() from None
+    face = await FaceSessionRepository(session).owned(session_id, owner)
     if face is None:
         raise NotFound()
     return face
@@ -128,6 +136,16 @@ class CallbackBody(BaseModel):
     result: str = Field(pattern="^(pass|fail)$")
     entry_exit_records: list[dict[str, Any]] = Field(default_factory=list, max_length=500)
     reason: str | None = Field(default=None, max_length=100)
+    # Who the app verified: the keyed blind index of their ID number, computed as identity
+    # does (HMAC with EDUCERT_ID_NUMBER_INDEX_SECRET, see BlindIndex "id_number"). Required
+    # for a pass; the session passes only if it is the account holder's.
+    id_number_hash: str | None = Field(default=None, pattern="^[0-9a-f]{64}$")
+
+    @model_validator(mode="after")
+    def _pass_names_the_person(self) -> "CallbackBody":
+        if self.result == "pass" and self.id_number_hash is None:
+            raise ValueError("a passing result must carry id_number_hash")
+        return self
 
 
 def verify_signature(
@@ -172,10 +190,19 @@ async def handle_callback(
         raise NotFound()
     if effective_status(face) != "pending":
         raise FaceSessionClosed()
-    face.status = "passed" if data.result == "pass" else "failed"
+    passed = data.result == "pass"
+    reason = data.reason if not passed else None
+    if passed:
+        # The face that passed must be the account holder's, not whoever scanned the QR.
+        holder = await UserRepository(session).get(face.user_id)
+        expected = holder.id_number_hash if holder is not None else None
+        if expected is None or not constant_time_equals(data.id_number_hash or "", expected):
+            passed, reason = False, PERSON_MISMATCH
+    face.status = "passed" if passed else "failed"
     face.completed_at = utcnow()
-    face.failure_reason = data.reason if data.result == "fail" else None
-    face.entry_exit_records = data.entry_exit_records
+    face.failure_reason = reason
+    # Someone else's entry/exit records never land on this account.
+    face.entry_exit_records = data.entry_exit_records if reason != PERSON_MISMATCH else None
     await session.flush()
     await audit(
         session,
@@ -183,7 +210,11 @@ async def handle_callback(
         action=f"face.{face.status}",
         subject_type="face_session",
         subject_id=face.id,
-        after={"user_id": str(face.user_id), "records": len(data.entry_exit_records)},
+        after={
+            "user_id": str(face.user_id),
+            "records": len(data.entry_exit_records),
+            "reason": face.failure_reason,
+        },
     )
     return face
 

@@ -5,11 +5,11 @@ from pydantic import BaseModel
 
 from educert_common.app import OutboxDep, SessionDep
 from educert_common.auth import CurrentPrincipal
-from educert_common.errors import PayloadTooLarge, Text
+from educert_common.errors import NotFound, PayloadTooLarge, Text
 from identity.accounts.schemas import MeView
 from identity.accounts.service import me_view
 from identity.api.deps import Operator
-from identity.common import SettingsDep
+from identity.common import ClientIp, SettingsDep
 from identity.realname import service
 
 router = APIRouter(tags=["identity: real-name"])
@@ -24,10 +24,20 @@ class ImportSummary(BaseModel):
 
 @router.post("/me/realname-verification", response_model=MeView)
 async def verify_realname(
-    principal: CurrentPrincipal, session: SessionDep, outbox: OutboxDep, settings: SettingsDep
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    outbox: OutboxDep,
+    settings: SettingsDep,
+    ip: ClientIp,
 ) -> MeView:
-    """Check the caller's name, gender, ID number and validity with the population registry."""
-    user = await service.verify_realname(session, outbox, settings, user_id=principal.subject)
+    """Check the caller's name, gender, ID number and validity with the population registry.
+
+    At most `IDENTITY_REALNAME_DAILY_CAP_PER_ACCOUNT` checks per account (and a cap per
+    client address) in 24 h; beyond, 429 `realname_attempts_exceeded`.
+    """
+    user = await service.verify_realname(
+        session, outbox, settings, user_id=principal.subject, ip=ip
+    )
     return me_view(user, settings)
 
 
@@ -39,7 +49,15 @@ async def verify_realname(
 async def import_registry(
     request: Request, operator: Operator, session: SessionDep, settings: SettingsDep
 ) -> ImportSummary:
-    """Load people into the development registry from CSV (operators; all rows or none)."""
+    """Load people into the development registry from CSV (operators; all rows or none).
+
+    Exists only in development and test, with the development adapter (404 otherwise).
+    """
+    if (
+        settings.platform.environment not in ("development", "test")
+        or settings.registry_adapter != "development"
+    ):
+        raise NotFound()
     content = bytearray()
     async for chunk in request.stream():
         content.extend(chunk)

@@ -115,3 +115,10 @@ class DevelopmentRegistry:
         if valid_to != person.valid_to:
             return Answer(Outcome.MISMATCH, "id_valid_to")
         return Answer(Outcome.MATCH)
+
+
+class DisabledRegistry:
+    """No registry configured (`IDENTITY_REGISTRY_ADAPTER=disabled`): every check is 503."""
+
+    async def check(self, person: Person) -> Answer:
+        raise RegistryTemporarilyUnavailable("no population registry is configured")

@@ -33,12 +33,19 @@ from identity.accounts.validation import (
 )
 from identity.common import audit, secrets_for
 from identity.config import IdentitySettings
-from identity.exceptions import RealnameLocked, RegistryUnavailable
+from identity.exceptions import (
+    RealnameAttemptsExceeded,
+    RealnameIpLimited,
+    RealnameLocked,
+    RegistryUnavailable,
+)
+from identity.limits import count_and_check
 from identity.realname.models import RegistryPerson
 from identity.realname.registry import (
     REGISTRY_CONTEXT,
     Answer,
     DevelopmentRegistry,
+    DisabledRegistry,
     Outcome,
     Person,
     PopulationRegistry,
@@ -53,6 +60,21 @@ RegistryFactory = Callable[[AsyncSession, IdentitySettings], PopulationRegistry]
 
 def development_registry(session: AsyncSession, settings: IdentitySettings) -> PopulationRegistry:
     return DevelopmentRegistry(session, settings, secrets_for(settings))
+
+
+def disabled_registry(session: AsyncSession, settings: IdentitySettings) -> PopulationRegistry:
+    return DisabledRegistry()
+
+
+REGISTRY_ADAPTERS: dict[str, RegistryFactory] = {
+    "development": development_registry,
+    "disabled": disabled_registry,
+}
+
+
+def configured_registry(session: AsyncSession, settings: IdentitySettings) -> PopulationRegistry:
+    """The adapter `IDENTITY_REGISTRY_ADAPTER` names (production refuses "development")."""
+    return REGISTRY_ADAPTERS[settings.registry_adapter](session, settings)
 
 
 async def ask_with_retries(
@@ -78,9 +100,15 @@ async def verify_realname(
     settings: IdentitySettings,
     *,
     user_id: str,
-    registry_factory: RegistryFactory = development_registry,
+    ip: str,
+    registry_factory: RegistryFactory = configured_registry,
 ) -> User:
-    """Check the account's identity with the registry; on a match lock it and announce it."""
+    """Check the account's identity with the registry; on a match lock it and announce it.
+
+    Checks are capped per account and per client address in 24 h (rows in this transaction:
+    a registry outage, which rolls back, costs no attempt). The mismatching field is told
+    only while under the cap; beyond it the answer is 429 and an operator must help.
+    """
     user = await get_user(session, user_id, lock=True)
     if user.realname_status == RealnameStatus.VERIFIED:
         return user
@@ -91,6 +119,21 @@ async def verify_realname(
     number = id_number_of(user, settings)
     if number is None or user.id_type is None or user.birth_date is None:
         raise ValidationFailed(Text("The account has no identity to verify", "账号无实名信息"))
+    # The account row is locked above, so one account's checks are serialised.
+    await count_and_check(
+        session,
+        kind="realname_account",
+        key=str(user.id),
+        limit=settings.realname_daily_cap_per_account,
+        error=RealnameAttemptsExceeded,
+    )
+    await count_and_check(
+        session,
+        kind="realname_ip",
+        key=ip,
+        limit=settings.realname_daily_cap_per_ip,
+        error=RealnameIpLimited,
+    )
     s = secrets_for(settings)
     valid_from = s.decrypt_date(user.id_valid_from_encrypted, context=VALID_FROM_CONTEXT)
     assert valid_from is not None

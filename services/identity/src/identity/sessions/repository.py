@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,15 +79,31 @@ class ThrottleRepository(Repository[LoginThrottle]):
 
 
 async def record_failure(
-    session: AsyncSession, key: str, now: datetime, *, threshold: int, base: int, cap: int
+    session: AsyncSession,
+    key: str,
+    now: datetime,
+    *,
+    threshold: int,
+    base: int,
+    cap: int,
+    window: timedelta,
 ) -> LoginThrottle:
-    """Count one failure on `key` (atomic upsert) and set its lock if over the threshold."""
+    """Count one failure on `key` (atomic upsert) and set its lock if over the threshold.
+
+    The count starts again at 1 when the previous failure is older than `window` (decided in
+    the same statement, so concurrent failures on replicas cannot race it).
+    """
+    stale = LoginThrottle.last_failure_at < now - window
     statement = (
         pg_insert(LoginThrottle)
         .values(key=key, failures=1, last_failure_at=now, locked_until=None)
         .on_conflict_do_update(
             index_elements=[LoginThrottle.key],
-            set_={"failures": LoginThrottle.failures + 1, "last_failure_at": now},
+            set_={
+                "failures": case((stale, 1), else_=LoginThrottle.failures + 1),
+                "locked_until": case((stale, None), else_=LoginThrottle.locked_until),
+                "last_failure_at": now,
+            },
         )
         .returning(LoginThrottle)
     )

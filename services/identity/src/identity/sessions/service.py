@@ -30,7 +30,7 @@ from identity.sessions.repository import (
 
 logger = logging.getLogger(__name__)
 
-MAINLAND_MOBILE = re.compile(r"^(?:\+86)?(1[3-9]\d{9})$")
+MAINLAND_MOBILE = re.compile(r"^(?:\+86|0086)?(1[3-9]\d{9})$")
 
 
 @dataclass(frozen=True)
@@ -42,29 +42,46 @@ class TokenPair:
     session_id: uuid.UUID
 
 
-def account_throttle_key(identifier: str, settings: IdentitySettings) -> str:
-    """Throttle key of a login name: keyed hash, so the table holds no contacts."""
+def normalise_login(identifier: str) -> tuple[str, str]:
+    """(kind, value) of a login name, normalised exactly as the account lookup does."""
+    value = identifier.strip()
+    if "@" in value:
+        return "email", value.lower()
+    if match := MAINLAND_MOBILE.fullmatch(re.sub(r"[\s\-]", "", value)):
+        return "mobile", match.group(1)
+    return "username", value.lower()
+
+
+def account_throttle_key(
+    identifier: str, settings: IdentitySettings, user: User | None = None
+) -> str:
+    """Throttle key of a login: the account when the name resolves to one (its e-mail,
+    mobile and username share one counter), otherwise a keyed hash of the normalised name,
+    so the table holds no contacts and spelling variants share a counter."""
+    if user is not None:
+        return f"account:user:{user.id}"
+    kind, value = normalise_login(identifier)
     digest = hmac.new(
-        secrets_for(settings).code_key, identifier.strip().lower().encode(), sha256
+        secrets_for(settings).code_key, f"{kind}:{value}".encode(), sha256
     ).hexdigest()
     return f"account:{digest[:48]}"
 
 
 async def resolve_login(session: AsyncSession, identifier: str) -> User | None:
     """Find the account for an e-mail (verified), mainland mobile (verified) or username."""
-    value = identifier.strip()
+    kind, value = normalise_login(identifier)
     users = UserRepository(session)
     user: User | None
-    if "@" in value:
-        user = await users.by_email(value.lower())
+    if kind == "email":
+        user = await users.by_email(value)
         if user is not None and not user.email_verified:
             return None
-    elif match := MAINLAND_MOBILE.fullmatch(re.sub(r"[\s\-]", "", value)):
-        user = await users.by_mobile(match.group(1))
+    elif kind == "mobile":
+        user = await users.by_mobile(value)
         if user is not None and not user.mobile_verified:
             return None
     else:
-        user = await users.by_username(value.lower())
+        user = await users.by_username(value)
     if user is None or user.status != AccountStatus.ACTIVE:
         return None
     return user
@@ -135,8 +152,12 @@ async def login(
     unknown name costs a dummy argon2 verification and counts as a failure like any other.
     """
     now = utcnow()
-    account_key = account_throttle_key(identifier, settings)
+    # Resolve first: every name of one account (and every spelling of it) shares a counter.
+    # Known and unknown names cost the same lookup; the answer is the same for both.
+    user = await resolve_login(session, identifier)
+    account_key = account_throttle_key(identifier, settings, user)
     ip_key = f"ip:{ip}"
+    window = timedelta(seconds=settings.lockout_window_seconds)
     throttles = await ThrottleRepository(session).many([account_key, ip_key])
     locked_until = max(
         (t.locked_until for t in throttles if t.locked_until and t.locked_until > now),
@@ -145,8 +166,8 @@ async def login(
     if locked_until is not None:
         wait = int((locked_until - now).total_seconds()) + 1
         return None, LoginLocked(headers={"Retry-After": str(wait)})
-    user = await resolve_login(session, identifier)
     stored = user.password_hash if user is not None else None
+    # An unknown name still costs an argon2 verification (a dummy hash), so timing is equal.
     if not await passwords.verify_password(stored, password, settings) or user is None:
         for key, threshold in (
             (account_key, settings.lockout_threshold),
@@ -159,6 +180,7 @@ async def login(
                 threshold=threshold,
                 base=settings.lockout_base_seconds,
                 cap=settings.lockout_max_seconds,
+                window=window,
             )
         await audit(
             session,

@@ -21,7 +21,8 @@ router = APIRouter(tags=["identity: staff"])
 class StaffCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    role: Literal["institution_staff", "reviewer", "operator"]
+    # operator and admin: only an admin may create them.
+    role: Literal["institution_staff", "reviewer", "operator", "admin"]
     username: str = Field(min_length=4, max_length=32)
     email: str = Field(min_length=3, max_length=254)
     institution_id: str | None = Field(default=None, max_length=64)
@@ -53,11 +54,16 @@ def _view(user: User) -> StaffView:
 async def create_staff(
     body: StaffCreate, operator: Operator, session: SessionDep, outbox: OutboxDep
 ) -> StaffView:
-    """Create a staff account; the person sets a password by e-mail recovery code."""
+    """Create a staff account; the person sets a password by e-mail recovery code.
+
+    Operators create institution staff and reviewers; only an admin creates operators and
+    admins (403 otherwise).
+    """
     user = await service.create_staff(
         session,
         outbox,
         actor=operator.subject,
+        actor_is_admin=operator.has_role("admin"),
         role=body.role,
         email=body.email,
         username=body.username,

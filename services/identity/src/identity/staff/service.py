@@ -1,4 +1,5 @@
-"""Staff accounts: operators create institution staff, reviewers and operators.
+"""Staff accounts: operators create institution staff and reviewers; admins also operators
+and admins.
 
 A new staff account has no password: the person sets one through password recovery with a
 code sent to the e-mail address (which also proves the address is theirs).
@@ -8,7 +9,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from educert_common.errors import FieldError, Text, ValidationFailed
+from educert_common.errors import FieldError, PermissionDenied, Text, ValidationFailed
 from educert_common.events.outbox import Outbox
 from identity.accounts.models import AccountStatus, RealnameStatus, Role, User
 from identity.accounts.repository import UserRepository
@@ -16,7 +17,9 @@ from identity.accounts.service import _taken, announce_contacts
 from identity.accounts.validation import Problems, check_email, check_username
 from identity.common import audit
 
-STAFF_ROLES = frozenset({Role.INSTITUTION_STAFF, Role.REVIEWER, Role.OPERATOR})
+STAFF_ROLES = frozenset({Role.INSTITUTION_STAFF, Role.REVIEWER, Role.OPERATOR, Role.ADMIN})
+# Roles only an admin may hand out (an operator must not mint peers or superiors).
+ADMIN_GRANTED_ROLES = frozenset({Role.OPERATOR, Role.ADMIN})
 
 
 async def create_staff(
@@ -24,6 +27,7 @@ async def create_staff(
     outbox: Outbox,
     *,
     actor: str,
+    actor_is_admin: bool,
     role: str,
     email: str,
     username: str,
@@ -34,9 +38,16 @@ async def create_staff(
     checked_username = check_username(username, problems)
     if role not in {r.value for r in STAFF_ROLES}:
         problems.add(
-            "role", "role_invalid", "Role is institution_staff, reviewer or operator", "角色无效"
+            "role",
+            "role_invalid",
+            "Role is institution_staff, reviewer, operator or admin",
+            "角色无效",
         )
     problems.raise_if_any()
+    if role in {r.value for r in ADMIN_GRANTED_ROLES} and not actor_is_admin:
+        raise PermissionDenied(
+            Text("Only an admin may create operators and admins", "仅管理员可创建运营人员和管理员")
+        )
     if role == Role.INSTITUTION_STAFF and not institution_id:
         message = Text("Institution staff belong to an institution", "院校工作人员须关联院校")
         raise ValidationFailed(message, errors=[FieldError("institution_id", "required", message)])

@@ -36,6 +36,10 @@ class ActivationLink(Base):
     """A signed e-mail activation link; the row makes it single-use."""
 
     __tablename__ = "activation_links"
+    __table_args__ = (
+        Index("ix_activation_links_email", "email", "created_at"),
+        Index("ix_activation_links_ip", "ip", "created_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     user_id: Mapped[uuid.UUID] = mapped_column(index=True)
@@ -43,3 +47,5 @@ class ActivationLink(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The client address that asked for it (counted with codes against the daily caps).
+    ip: Mapped[str | None] = mapped_column(String(64))

@@ -43,6 +43,26 @@ class CodeRepository(Repository[VerificationCode]):
 class ActivationLinkRepository(Repository[ActivationLink]):
     model = ActivationLink
 
+    async def latest_for_email(self, email: str) -> ActivationLink | None:
+        return await self.scalar_one_or_none(
+            select(ActivationLink)
+            .where(ActivationLink.email == email)
+            .order_by(ActivationLink.created_at.desc())
+            .limit(1)
+        )
+
+    async def count_for_email(self, email: str, since: datetime) -> int:
+        statement = select(func.count()).where(
+            ActivationLink.email == email, ActivationLink.created_at >= since
+        )
+        return int(await self.session.scalar(statement) or 0)
+
+    async def count_for_ip(self, ip: str, since: datetime) -> int:
+        statement = select(func.count()).where(
+            ActivationLink.ip == ip, ActivationLink.created_at >= since
+        )
+        return int(await self.session.scalar(statement) or 0)
+
     async def get_for_update(self, link_id: object) -> ActivationLink | None:
         return await self.scalar_one_or_none(
             select(ActivationLink).where(ActivationLink.id == link_id).with_for_update()

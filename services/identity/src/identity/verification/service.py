@@ -6,7 +6,7 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from hashlib import sha256
 from typing import Literal
@@ -75,32 +75,14 @@ async def issue_code(
     await repository.lock_destination(destination)
     now = utcnow()
     latest = await repository.latest(purpose=purpose, destination=destination)
-    if latest is not None:
-        wait = settings.code_resend_seconds - (now - latest.created_at).total_seconds()
-        if wait > 0:
-            raise CodeRateLimited(
-                Text(
-                    f"A code was sent just now; ask again in {int(wait) + 1} s",
-                    f"验证码刚刚发送,请 {int(wait) + 1} 秒后再试",
-                ),
-                headers={"Retry-After": str(int(wait) + 1)},
-            )
-    day_ago = now - timedelta(days=1)
-    if await repository.count_for_destination(destination, day_ago) >= (
-        settings.code_daily_cap_per_destination
-    ):
-        raise CodeRateLimited(
-            Text(
-                "Today's codes for this number or address are used up",
-                "该号码或邮箱今日验证码次数已用完",
-            ),
-            headers={"Retry-After": "3600"},
-        )
-    if await repository.count_for_ip(ip, day_ago) >= settings.code_daily_cap_per_ip:
-        raise CodeRateLimited(
-            Text("Too many codes from this network today", "当前网络今日请求验证码过多"),
-            headers={"Retry-After": "3600"},
-        )
+    await check_send_limits(
+        session,
+        settings,
+        destination=destination,
+        ip=ip,
+        last_sent_at=latest.created_at if latest is not None else None,
+        now=now,
+    )
     code = f"{secrets.randbelow(1_000_000):06d}"
     code_id = uuid.uuid4()
     expires_at = now + timedelta(seconds=settings.code_ttl_seconds)
@@ -147,6 +129,50 @@ async def issue_code(
         settings.code_ttl_seconds,
         settings.code_resend_seconds,
     )
+
+
+async def check_send_limits(
+    session: AsyncSession,
+    settings: IdentitySettings,
+    *,
+    destination: str,
+    ip: str,
+    last_sent_at: datetime | None,
+    now: datetime,
+) -> None:
+    """The limiter every message to a person goes through (codes and activation links):
+    one per destination and purpose every `code_resend_seconds`, and daily caps per
+    destination and per client address counting codes and links together. The caller holds
+    the destination's advisory lock."""
+    if last_sent_at is not None:
+        wait = settings.code_resend_seconds - (now - last_sent_at).total_seconds()
+        if wait > 0:
+            raise CodeRateLimited(
+                Text(
+                    f"A message was sent just now; ask again in {int(wait) + 1} s",
+                    f"刚刚已发送,请 {int(wait) + 1} 秒后再试",
+                ),
+                headers={"Retry-After": str(int(wait) + 1)},
+            )
+    day_ago = now - timedelta(days=1)
+    codes, links = CodeRepository(session), ActivationLinkRepository(session)
+    to_destination = await codes.count_for_destination(
+        destination, day_ago
+    ) + await links.count_for_email(destination, day_ago)
+    if to_destination >= settings.code_daily_cap_per_destination:
+        raise CodeRateLimited(
+            Text(
+                "Today's codes for this number or address are used up",
+                "该号码或邮箱今日验证码次数已用完",
+            ),
+            headers={"Retry-After": "3600"},
+        )
+    from_ip = await codes.count_for_ip(ip, day_ago) + await links.count_for_ip(ip, day_ago)
+    if from_ip >= settings.code_daily_cap_per_ip:
+        raise CodeRateLimited(
+            Text("Too many codes from this network today", "当前网络今日请求验证码过多"),
+            headers={"Retry-After": "3600"},
+        )
 
 
 def _rejected(en: str, zh: str, code: str = "code_invalid") -> CodeRejected:
@@ -204,18 +230,34 @@ async def issue_activation_link(
     *,
     user_id: uuid.UUID,
     email: str,
+    ip: str,
     locale: str = "zh",
 ) -> None:
-    """Create a signed, expiring, single-use link for `email` and hand it to notification."""
+    """Create a signed, expiring, single-use link for `email` and hand it to notification.
+
+    Goes through the same limiter as codes (resend interval, caps per address and per IP).
+    """
+    await CodeRepository(session).lock_destination(email)
+    links = ActivationLinkRepository(session)
     now = utcnow()
+    latest = await links.latest_for_email(email)
+    await check_send_limits(
+        session,
+        settings,
+        destination=email,
+        ip=ip,
+        last_sent_at=latest.created_at if latest is not None else None,
+        now=now,
+    )
     link = ActivationLink(
         id=uuid.uuid4(),
         user_id=user_id,
         email=email,
         created_at=now,
         expires_at=now + timedelta(hours=settings.activation_link_ttl_hours),
+        ip=ip,
     )
-    await ActivationLinkRepository(session).add(link)
+    await links.add(link)
     expires = int(link.expires_at.timestamp())
     token = f"{link.id.hex}.{expires}.{_link_signature(settings, link, expires)}"
     url = f"{settings.public_base_url.rstrip('/')}/activate?token={token}"
