@@ -4,11 +4,14 @@ Both calls carry an idempotency reference derived from the delivery id (the e-ma
 Message-ID, the carrier's OutId), so a retry after a crash is recognisable downstream.
 """
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
 import secrets
+import socket
+import time
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -56,6 +59,8 @@ class EmailSender(Protocol):
         """Send one e-mail; return the provider's id for it; raise SendError."""
         ...
 
+    async def aclose(self) -> None: ...
+
 
 class SmsCarrier(Protocol):
     async def send(self, message: OutgoingSms) -> str:
@@ -68,11 +73,29 @@ class SmsCarrier(Protocol):
 # E-mail ---------------------------------------------------------------------------------------
 
 
+class _PooledSmtp:
+    """One open SMTP connection and how much it has been used."""
+
+    def __init__(self, client: aiosmtplib.SMTP) -> None:
+        self.client = client
+        self.sent = 0
+        self.idle_since = time.monotonic()
+
+
 class SmtpEmailSender:
-    """E-mail through any SMTP server (STARTTLS, implicit TLS and login configurable)."""
+    """E-mail through any SMTP server (STARTTLS, implicit TLS and login configurable).
+
+    Connections are kept open and reused (at most `smtp_connections`, one message at a time
+    each): a message then costs MAIL, RCPT and DATA instead of a TCP connect, greeting, EHLO
+    (and TLS and login) and QUIT. A connection idle for `smtp_idle_seconds`, past
+    `smtp_messages_per_connection`, or that failed in any way is closed, never reused.
+    """
 
     def __init__(self, settings: NotificationSettings) -> None:
         self.settings = settings
+        self._idle: list[_PooledSmtp] = []
+        self._slots: asyncio.Semaphore | None = None
+        self._local_hostname: str | None = settings.smtp_local_hostname or None
 
     def build(self, message: OutgoingEmail) -> EmailMessage:
         email = EmailMessage()
@@ -87,31 +110,84 @@ class SmtpEmailSender:
             email.add_alternative(message.html, subtype="html")
         return email
 
-    async def send(self, message: OutgoingEmail) -> str:
+    async def _connect(self) -> _PooledSmtp:
         settings = self.settings
+        if self._local_hostname is None:
+            # aiosmtplib would look this up (in a thread) on every new connection.
+            self._local_hostname = await asyncio.to_thread(socket.getfqdn)
+        client = aiosmtplib.SMTP(
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
+            start_tls=settings.smtp_start_tls,
+            use_tls=settings.smtp_use_tls,
+            username=settings.smtp_username or None,
+            password=settings.smtp_password or None,
+            timeout=settings.smtp_timeout_seconds,
+            local_hostname=self._local_hostname,
+        )
+        await client.connect()
+        return _PooledSmtp(client)
+
+    def _checkout(self) -> _PooledSmtp | None:
+        """The most recently used open connection, closing the stale ones."""
+        now = time.monotonic()
+        while self._idle:
+            pooled = self._idle.pop()
+            if pooled.client.is_connected and now - pooled.idle_since < (
+                self.settings.smtp_idle_seconds
+            ):
+                return pooled
+            pooled.client.close()
+        return None
+
+    def _checkin(self, pooled: _PooledSmtp, *, reusable: bool) -> None:
+        if (
+            reusable
+            and pooled.client.is_connected
+            and pooled.sent < self.settings.smtp_messages_per_connection
+        ):
+            pooled.idle_since = time.monotonic()
+            self._idle.append(pooled)
+        else:
+            pooled.client.close()
+
+    async def send(self, message: OutgoingEmail) -> str:
         email = self.build(message)
-        try:
-            await aiosmtplib.send(
-                email,
-                hostname=settings.smtp_host,
-                port=settings.smtp_port,
-                start_tls=settings.smtp_start_tls,
-                use_tls=settings.smtp_use_tls,
-                username=settings.smtp_username or None,
-                password=settings.smtp_password or None,
-                timeout=settings.smtp_timeout_seconds,
-            )
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            codes = [r.code for r in exc.recipients]
-            transient = all(400 <= code < 500 for code in codes)
-            raise SendError("recipient_refused", str(exc)[:500], transient=transient) from exc
-        except aiosmtplib.SMTPResponseException as exc:
-            # 4xx: try later; 5xx: the server will not take it.
-            transient = 400 <= exc.code < 500
-            raise SendError(f"smtp_{exc.code}", exc.message[:500], transient=transient) from exc
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            raise SendError("smtp_unreachable", repr(exc)[:500], transient=True) from exc
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.settings.smtp_connections)
+        async with self._slots:
+            pooled: _PooledSmtp | None = None
+            reusable = False
+            try:
+                pooled = self._checkout() or await self._connect()
+                pooled.sent += 1
+                try:
+                    await pooled.client.send_message(email)
+                except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPResponseException):
+                    # The server answered (and the envelope was reset): the line is still good.
+                    reusable = True
+                    raise
+                reusable = True
+            except aiosmtplib.SMTPRecipientsRefused as exc:
+                codes = [r.code for r in exc.recipients]
+                transient = all(400 <= code < 500 for code in codes)
+                raise SendError("recipient_refused", str(exc)[:500], transient=transient) from exc
+            except aiosmtplib.SMTPResponseException as exc:
+                # 4xx: try later; 5xx: the server will not take it.
+                transient = 400 <= exc.code < 500
+                raise SendError(f"smtp_{exc.code}", exc.message[:500], transient=transient) from exc
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                raise SendError("smtp_unreachable", repr(exc)[:500], transient=True) from exc
+            finally:
+                if pooled is not None:
+                    self._checkin(pooled, reusable=reusable)
         return str(email["Message-ID"])
+
+    async def aclose(self) -> None:
+        """Close the idle connections (QUIT is a courtesy; a server copes without it)."""
+        idle, self._idle = self._idle, []
+        for pooled in idle:
+            pooled.client.close()
 
 
 # SMS ------------------------------------------------------------------------------------------

@@ -20,6 +20,13 @@ class NotificationSettings(ServiceSettings):
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Open SMTP connections kept for reuse (one message at a time each); an idle one older
+    # than `smtp_idle_seconds` or past `smtp_messages_per_connection` is closed, not reused.
+    smtp_connections: int = Field(default=8, ge=1, le=200)
+    smtp_idle_seconds: float = Field(default=20.0, gt=0)
+    smtp_messages_per_connection: int = Field(default=100, ge=1)
+    # The EHLO name; empty: this host's FQDN, looked up once per process.
+    smtp_local_hostname: str = ""
     mail_from: str = "EduCert <no-reply@educert.local>"
     # Message-IDs are <delivery id>@<this>, so a resent attempt carries the same id.
     message_id_domain: str = "notification.educert.local"
@@ -44,9 +51,13 @@ class NotificationSettings(ServiceSettings):
     delivery_backoff_max_seconds: float = Field(default=300.0, gt=0)
     # A claimed delivery not recorded within this time is taken over by another worker.
     delivery_lease_seconds: float = Field(default=60.0, gt=0)
+    # Most outcomes recorded in one transaction (the worker writes them in batches).
     delivery_batch_size: int = Field(default=200, ge=1, le=5000)
     delivery_concurrency: int = Field(default=50, ge=1, le=1000)
     delivery_poll_seconds: float = Field(default=1.0, gt=0)
+    # The worker's own connection pool (pool + as many overflow), apart from the one the event
+    # handlers and the API use, so a busy worker never makes a handler wait for a connection.
+    delivery_pool_size: int = Field(default=4, ge=1, le=100)
 
     # Development tools (captured-mail endpoint); never available in production.
     dev_tools_enabled: bool = True

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta
 from jinja2 import Template as JinjaTemplate
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from educert_common.masking import mask_email, mask_mobile
 
@@ -22,8 +22,41 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_SOURCE_CHARS = 20_000
 MAX_SUBJECT_CHARS = 200
 
-_text_environment = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-_html_environment = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+# Bounds on what one render may build, so an operator's template (or a preview of one) cannot
+# exhaust memory or the event loop: `'x' * 10**9`, `2 ** 10**7`, huge ranges, huge output.
+MAX_PRODUCT_ITEMS = 10_000
+MAX_EXPONENT = 64
+MAX_OUTPUT_CHARS = 100_000
+
+
+class _BoundedSandbox(SandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
+            raise SecurityError(f"exponents above {MAX_EXPONENT} are not allowed")
+        if operator == "*":
+            for sequence, times in ((left, right), (right, left)):
+                if (
+                    isinstance(sequence, str | list | tuple)
+                    and isinstance(times, int)
+                    and len(sequence) * times > MAX_PRODUCT_ITEMS
+                ):
+                    raise SecurityError(f"results longer than {MAX_PRODUCT_ITEMS} are not allowed")
+        return super().call_binop(context, operator, left, right)
+
+
+_text_environment = _BoundedSandbox(undefined=StrictUndefined, autoescape=False)
+_html_environment = _BoundedSandbox(undefined=StrictUndefined, autoescape=True)
+for _environment in (_text_environment, _html_environment):
+    _environment.globals["range"] = lambda *args: _bounded_range(*args)
+
+
+def _bounded_range(*args: int) -> range:
+    numbers = range(*args)
+    if len(numbers) > MAX_PRODUCT_ITEMS:
+        raise SecurityError(f"ranges longer than {MAX_PRODUCT_ITEMS} are not allowed")
+    return numbers
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +104,17 @@ def compile_source(source: str, *, html: bool, field: str) -> JinjaTemplate:
 def _render(source: str, context: Mapping[str, Any], *, html: bool, field: str) -> str:
     template = compile_source(source, html=html, field=field)
     try:
-        return template.render(**context)
+        # Rendering streams, so an oversized output stops as soon as it crosses the bound.
+        parts: list[str] = []
+        size = 0
+        for chunk in template.generate(**context):
+            size += len(chunk)
+            if size > MAX_OUTPUT_CHARS:
+                raise TemplateProblem(
+                    field, "template_too_large", f"renders more than {MAX_OUTPUT_CHARS} characters"
+                )
+            parts.append(chunk)
+        return "".join(parts)
     except TemplateError as exc:  # UndefinedError, SecurityError, ...
         raise TemplateProblem(field, "template_render", exc.message or str(exc)) from exc
     except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:

@@ -1,19 +1,37 @@
 """All SQL of the notification service (subclasses of educert_common.repository.Repository)."""
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, any_, func, literal, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    DateTime,
+    Row,
+    String,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    false,
+    func,
+    inspect,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 
 from educert_common.db import utcnow
 from educert_common.http.pagination import Page, PageParams
 from educert_common.repository import Repository
 from notification.models import (
     DELIVERY_CHANNEL,
+    Base,
     CapturedMail,
     Delivery,
     DeliveryStatus,
@@ -24,6 +42,7 @@ from notification.models import (
     Route,
     SendLogEntry,
     Template,
+    messaging,
 )
 
 
@@ -72,8 +91,63 @@ class PreferenceRepository(Repository[Preference]):
         return row.scalar_one()
 
 
+@dataclass(frozen=True, slots=True)
+class RouteLookup:
+    """What the handler needs to know before writing anything, read in one round trip."""
+
+    route: Route
+    templates: list[Template]  # of the route's template key, every channel and locale
+    recipient: Recipient | None
+    muted: bool
+
+
+def choose_templates(templates: Sequence[Template], locale: str) -> dict[str, Template]:
+    """Per channel the template in `locale`, the other locale where that one is missing."""
+    chosen: dict[str, Template] = {}
+    for template in sorted(templates, key=lambda t: t.locale == locale):
+        chosen[template.channel] = template  # the wanted locale sorts last and wins
+    return chosen
+
+
+def _lookup_statement(*, with_user: bool) -> Any:
+    """Route + its templates (one row each) + the user's contacts and mute preference."""
+    if with_user:
+        muted: Any = (
+            select(Preference.mute_non_essential)
+            .where(Preference.user_id == bindparam("user_id"))
+            .scalar_subquery()
+        )
+        recipient_on: Any = Recipient.user_id == bindparam("user_id")
+    else:
+        muted, recipient_on = literal(False), false()
+    return (
+        select(Route, Template, Recipient, muted)
+        .outerjoin(Template, Template.key == Route.template_key)
+        .outerjoin(Recipient, recipient_on)
+        .where(Route.event_type == bindparam("event_type"), Route.enabled.is_(True))
+    )
+
+
+# Built once: constructing a statement costs more than running its cached compiled form.
+_LOOKUP = {True: _lookup_statement(with_user=True), False: _lookup_statement(with_user=False)}
+
+
 class RouteRepository(Repository[Route]):
     model = Route
+
+    async def lookup(self, event_type: str, user_id: uuid.UUID | None) -> RouteLookup | None:
+        """The enabled route of `event_type` with its templates, and the user's contacts and
+        mute preference (one statement instead of one query each)."""
+        rows = (
+            await self.session.execute(
+                _LOOKUP[user_id is not None], {"event_type": event_type, "user_id": user_id}
+            )
+        ).all()
+        if not rows:
+            return None
+        route, _, recipient, is_muted = rows[0]
+        templates = [row[1] for row in rows if row[1] is not None]
+        return RouteLookup(route, templates, recipient, bool(is_muted))
 
     async def enabled(self, event_type: str) -> Route | None:
         return await self.scalar_one_or_none(
@@ -95,10 +169,7 @@ class TemplateRepository(Repository[Template]):
     async def for_key(self, key: str, locale: str) -> dict[str, Template]:
         """The templates of `key` per channel in `locale`, the other locale where one is missing."""
         rows = await self.scalars(select(Template).where(Template.key == key))
-        chosen: dict[str, Template] = {}
-        for template in sorted(rows, key=lambda t: t.locale == locale):
-            chosen[template.channel] = template  # the wanted locale sorts last and wins
-        return chosen
+        return choose_templates(list(rows), locale)
 
     async def find(self, key: str, channel: str, locale: str) -> Template | None:
         return await self.scalar_one_or_none(
@@ -131,8 +202,63 @@ class TemplateRepository(Repository[Template]):
         )
 
 
+def _column_values(row: Any, now: datetime) -> dict[str, Any]:
+    """Every column of a (transient) mapped object, with the timestamps the ORM would default."""
+    values: dict[str, Any] = {}
+    for attribute in inspect(type(row)).column_attrs:
+        value = getattr(row, attribute.key)
+        if value is None and attribute.key in ("created_at", "updated_at"):
+            value = now
+        values[attribute.columns[0].key] = value
+    return values
+
+
+@functools.lru_cache(maxsize=64)
+def _write_statement(shape: tuple[tuple[str, tuple[str, ...]], ...]) -> Any:
+    """One data-modifying CTE per row, `shape` naming each row's table and columns; the values
+    are bound as p<row>_<column>. Built once per shape, so only parameters change per call."""
+    parts = []
+    for n, (name, columns) in enumerate(shape):
+        table = Base.metadata.tables[name]
+        values = {}
+        for column in columns:
+            type_ = table.c[column].type
+            if isinstance(type_, JSONB):
+                type_ = JSONB(none_as_null=True)  # None is SQL NULL, not JSON 'null'
+            values[column] = bindparam(f"p{n}_{column}", type_=type_)
+        parts.append(insert(table).values(values).cte(f"new_{n}"))
+    return select(literal(1)).add_cte(*parts)
+
+
 class MessageRepository(Repository[Message]):
     model = Message
+
+    async def write(
+        self,
+        message: Message,
+        deliveries: Sequence[Delivery],
+        inbox_items: Sequence[InboxItem],
+        outbox_rows: Sequence[dict[str, Any]],
+    ) -> None:
+        """Insert a message, its deliveries and inbox items and outbox rows in one statement.
+
+        Data-modifying CTEs run as one statement; the foreign keys to the message are checked
+        at its end, when the message row is there.
+        """
+        now = utcnow()
+        rows = [
+            ("messages", _column_values(message, now)),
+            *(("deliveries", _column_values(d, now)) for d in deliveries),
+            *(("inbox_items", _column_values(i, now)) for i in inbox_items),
+            *((messaging.outbox.name, dict(row)) for row in outbox_rows),
+        ]
+        statement = _write_statement(tuple((name, tuple(values)) for name, values in rows))
+        params = {
+            f"p{n}_{column}": value
+            for n, (_, values) in enumerate(rows)
+            for column, value in values.items()
+        }
+        await self.session.execute(statement, params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +316,38 @@ _BURY = text(
 )
 
 
+# Outcomes of many attempts at once, each applied only while its attempt holds the delivery.
+# A sent one keeps its last error; a retry or a failure keeps sent_at and the provider's id.
+_RECORD_MANY = text(
+    """
+    UPDATE deliveries AS d
+       SET status = o.status,
+           sent_at = COALESCE(o.sent_at, d.sent_at),
+           provider_message_id = CASE WHEN o.status = 'sent' THEN o.provider_message_id
+                                      ELSE d.provider_message_id END,
+           failure_reason = o.failure_reason,
+           last_error = CASE WHEN o.status = 'sent' THEN d.last_error ELSE o.last_error END,
+           next_attempt_at = COALESCE(o.next_attempt_at, d.next_attempt_at),
+           lease_until = NULL,
+           updated_at = clock_timestamp()
+      FROM unnest(:ids, :tokens, :statuses, :sent_at, :provider_ids, :reasons, :errors, :next_at)
+           AS o(id, attempt_token, status, sent_at, provider_message_id, failure_reason,
+                last_error, next_attempt_at)
+     WHERE d.id = o.id AND d.attempt_token = o.attempt_token AND d.status = 'sending'
+    RETURNING d.id
+    """
+).bindparams(
+    bindparam("ids", type_=ARRAY(PG_UUID(as_uuid=True))),
+    bindparam("tokens", type_=ARRAY(PG_UUID(as_uuid=True))),
+    bindparam("statuses", type_=ARRAY(String)),
+    bindparam("sent_at", type_=ARRAY(DateTime(timezone=True))),
+    bindparam("provider_ids", type_=ARRAY(String)),
+    bindparam("reasons", type_=ARRAY(String)),
+    bindparam("errors", type_=ARRAY(Text)),
+    bindparam("next_at", type_=ARRAY(DateTime(timezone=True))),
+)
+
+
 class DeliveryRepository(Repository[Delivery]):
     model = Delivery
 
@@ -237,6 +395,29 @@ class DeliveryRepository(Repository[Delivery]):
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def record_many(self, outcomes: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
+        """`record` for many attempts in one statement; return the ids that were recorded.
+
+        Each item: id, attempt_token, status, and what that status sets (sent_at and
+        provider_message_id; or failure_reason, last_error and, for a retry, next_attempt_at).
+        """
+        if not outcomes:
+            return set()
+        result = await self.session.execute(
+            _RECORD_MANY,
+            {
+                "ids": [o["id"] for o in outcomes],
+                "tokens": [o["attempt_token"] for o in outcomes],
+                "statuses": [str(o["status"]) for o in outcomes],
+                "sent_at": [o.get("sent_at") for o in outcomes],
+                "provider_ids": [o.get("provider_message_id") for o in outcomes],
+                "reasons": [o.get("failure_reason") for o in outcomes],
+                "errors": [o.get("last_error") for o in outcomes],
+                "next_at": [o.get("next_attempt_at") for o in outcomes],
+            },
+        )
+        return {row[0] for row in result}
+
     async def wake_workers(self) -> None:
         await self.session.execute(select(func.pg_notify(DELIVERY_CHANNEL, "")))
 
@@ -274,6 +455,32 @@ class DeliveryRepository(Repository[Delivery]):
         return list(rows.all())
 
 
+# Sends to one destination in the last minute and day, plus this send when both are under
+# their limit (a data-modifying CTE runs whether or not the outer query reads it).
+_TAKE_SLOT = text(
+    """
+    WITH counts AS (
+        SELECT count(*) FILTER (
+                   WHERE created_at > clock_timestamp() - interval '1 minute') AS minute,
+               count(*) AS day
+          FROM send_log
+         WHERE destination_key = :key
+           AND created_at > clock_timestamp() - interval '1 day'
+    ), taken AS (
+        INSERT INTO send_log (destination_key, delivery_id)
+        SELECT :key, :delivery_id FROM counts
+         WHERE minute < :per_minute AND day < :per_day
+        RETURNING id
+    )
+    SELECT minute, day FROM counts
+    """
+).bindparams(bindparam("delivery_id", type_=PG_UUID(as_uuid=True)))
+
+
+# The same lock key as every earlier version (seed 0x6E6F74), so mixed replicas agree.
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 7237492))")
+
+
 class SendLogRepository(Repository[SendLogEntry]):
     model = SendLogEntry
 
@@ -283,30 +490,26 @@ class SendLogRepository(Repository[SendLogEntry]):
         """Count a send against `key`'s limits; return the refusal reason when over one.
 
         A transaction-scoped advisory lock per destination serialises the check and the insert,
-        so replicas and workers agree; the lock goes with the commit.
+        so replicas and workers agree; the lock goes with the commit. The count and the insert
+        are one statement, run after the lock is granted, so its snapshot sees every send
+        committed by whoever held the lock before.
         """
-        await self.session.execute(
-            select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0x6E6F74)))
-        )
-        now = func.clock_timestamp()
+        await self.session.execute(_ADVISORY_LOCK, {"key": key})
         counts = (
             await self.session.execute(
-                select(
-                    func.count().filter(SendLogEntry.created_at > now - timedelta(minutes=1)),
-                    func.count(),
-                ).where(
-                    SendLogEntry.destination_key == key,
-                    SendLogEntry.created_at > now - timedelta(days=1),
-                )
+                _TAKE_SLOT,
+                {
+                    "key": key,
+                    "delivery_id": delivery_id,
+                    "per_minute": per_minute,
+                    "per_day": per_day,
+                },
             )
         ).one()
-        if counts[0] >= per_minute:
+        if counts.minute >= per_minute:
             return "rate_limited_minute"
-        if counts[1] >= per_day:
+        if counts.day >= per_day:
             return "rate_limited_day"
-        await self.session.execute(
-            insert(SendLogEntry).values(destination_key=key, delivery_id=delivery_id)
-        )
         return None
 
 

@@ -3,11 +3,12 @@
 import dataclasses
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prometheus_client import Counter
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from educert_common.audit import AuditLog
@@ -64,6 +65,7 @@ from notification.repository import (
     RouteRepository,
     SendLogRepository,
     TemplateRepository,
+    choose_templates,
 )
 
 logger = logging.getLogger(__name__)
@@ -126,53 +128,72 @@ async def apply_contacts(session: AsyncSession, envelope: EventEnvelope) -> None
     )
 
 
+def _outcome_event(
+    delivery: Delivery | Any, reason: str | None
+) -> MessageDelivered | MessageFailed:
+    channel = str(delivery.channel)
+    if reason is None:
+        return MessageDelivered(
+            message_id=delivery.message_id,
+            user_id=delivery.user_id,
+            channel=channel,  # type: ignore[arg-type]
+            source_event_id=delivery.source_event_id,
+        )
+    return MessageFailed(
+        message_id=delivery.message_id,
+        user_id=delivery.user_id,
+        channel=channel,  # type: ignore[arg-type]
+        source_event_id=delivery.source_event_id,
+        reason=reason,
+    )
+
+
 async def emit_outcome(
     session: AsyncSession, delivery: Delivery | Any, *, reason: str | None
 ) -> None:
     """Announce a delivery's final outcome in the transaction that records it."""
-    channel = str(delivery.channel)
-    if reason is None:
-        event: MessageDelivered | MessageFailed = MessageDelivered(
-            message_id=delivery.message_id,
-            user_id=delivery.user_id,
-            channel=channel,  # type: ignore[arg-type]
-            source_event_id=delivery.source_event_id,
+    await outbox.add(session, _outcome_event(delivery, reason), subject=str(delivery.message_id))
+
+
+async def emit_outcomes(
+    session: AsyncSession, outcomes: Sequence[tuple[Delivery | Any, str | None]]
+) -> None:
+    """`emit_outcome` for many deliveries at once: one multi-row insert into the outbox."""
+    if outcomes:
+        await session.execute(insert(messaging.outbox), outcome_rows(outcomes))
+
+
+def outcome_rows(outcomes: Sequence[tuple[Delivery | Any, str | None]]) -> list[dict[str, Any]]:
+    """Outbox rows announcing the outcomes, for the batched insert that records them."""
+    return [
+        outbox.row(
+            outbox.envelope(_outcome_event(delivery, reason), subject=str(delivery.message_id))
         )
-    else:
-        event = MessageFailed(
-            message_id=delivery.message_id,
-            user_id=delivery.user_id,
-            channel=channel,  # type: ignore[arg-type]
-            source_event_id=delivery.source_event_id,
-            reason=reason,
-        )
-    await outbox.add(session, event, subject=str(delivery.message_id))
+        for delivery, reason in outcomes
+    ]
 
 
 async def notify(
     session: AsyncSession, envelope: EventEnvelope, *, settings: NotificationSettings
 ) -> Message | None:
-    """Turn one event into a message and its deliveries, in the caller's transaction.
+    """Turn one event into a message and its deliveries, in the caller's transaction; return
+    the message written (a plain object, not attached to the session).
 
-    Resolves the route, recipient, locale and mute preference, renders every channel's
-    template, takes send-limit slots, and writes the rows: SMS and e-mail as queued (the
-    delivery worker sends them), the inbox as sent. Nothing here talks to the outside.
+    Resolves the route, recipient, locale and mute preference (one query), renders every
+    channel's template, takes send-limit slots, and writes the rows: SMS and e-mail as queued
+    (the delivery worker sends them), the inbox as sent. Nothing here talks to the outside.
     """
-    route = await RouteRepository(session).enabled(envelope.type)
-    if route is None:
-        return None
     data: Mapping[str, Any] = envelope.data
     user_id = _uuid(data.get("user_id"))
-    recipient = await RecipientRepository(session).get(user_id) if user_id else None
+    found = await RouteRepository(session).lookup(envelope.type, user_id)
+    if found is None:
+        return None
+    route, recipient = found.route, found.recipient
     locale = data.get("locale") or (recipient.locale if recipient else None) or "zh"
     if locale not in ("zh", "en"):
         locale = "zh"
     essential = route.essential or envelope.type in ALWAYS_ESSENTIAL
-    muted = (
-        not essential
-        and user_id is not None
-        and await PreferenceRepository(session).is_muted(user_id)
-    )
+    muted = not essential and user_id is not None and found.muted
     addresses = resolve_addresses(data, route.channels, recipient, has_user=user_id is not None)
     if muted:
         addresses = [a for a in addresses if a.channel not in EXTERNAL_CHANNELS]
@@ -193,11 +214,12 @@ async def notify(
         essential=essential,
         expires_at=_aware(data.get("expires_at")),
     )
-    session.add(message)
-    templates = await TemplateRepository(session).for_key(route.template_key, locale)
+    templates = choose_templates(found.templates, locale)
     context = template_context(data, occurred_at=envelope.occurred_at)
+    rows: list[Delivery | InboxItem] = []
+    outcomes: list[tuple[Delivery, str | None]] = []
     for address in addresses:
-        await _deliver(
+        outcome = await _deliver(
             session,
             message=message,
             route=route,
@@ -205,9 +227,18 @@ async def notify(
             template=templates.get(address.channel),
             context=context,
             settings=settings,
+            rows=rows,
         )
-    # One flush for the message, its deliveries and inbox item (inserted in FK order).
-    await session.flush()
+        if outcome is not None:
+            outcomes.append(outcome)
+    # One statement writes the message, its deliveries, the inbox item and the outcome events
+    # (instead of a flush per table and an insert per event).
+    await MessageRepository(session).write(
+        message,
+        [row for row in rows if isinstance(row, Delivery)],
+        [row for row in rows if isinstance(row, InboxItem)],
+        outcome_rows(outcomes),
+    )
     return message
 
 
@@ -220,7 +251,10 @@ async def _deliver(
     template: Template | None,
     context: Mapping[str, Any],
     settings: NotificationSettings,
-) -> None:
+    rows: list[Delivery | InboxItem],
+) -> tuple[Delivery, str | None] | None:
+    """Build one channel's delivery (and inbox item) into `rows`. Return it with its refusal
+    (None: sent) when it is final already, for its outcome event; None when it is queued."""
     delivery = Delivery(
         id=uuid.uuid4(),
         message_id=message.id,
@@ -269,7 +303,7 @@ async def _deliver(
         delivery.failure_reason = refusal
     elif address.channel == Channel.INBOX and message.user_id is not None:
         assert rendered is not None
-        session.add(
+        rows.append(
             InboxItem(
                 id=uuid.uuid4(),
                 user_id=message.user_id,
@@ -282,12 +316,13 @@ async def _deliver(
         delivery.status = DeliveryStatus.SENT
         delivery.sent_at = utcnow()
         delivery.attempts = 1
-    session.add(delivery)
+    rows.append(delivery)
     DELIVERIES_CREATED.labels(delivery.channel, delivery.status).inc()
     if delivery.status == DeliveryStatus.SENT:
-        await emit_outcome(session, delivery, reason=None)
-    elif delivery.status == DeliveryStatus.FAILED:
-        await emit_outcome(session, delivery, reason=refusal)
+        return delivery, None
+    if delivery.status == DeliveryStatus.FAILED:
+        return delivery, refusal
+    return None
 
 
 def _parts(template: Template) -> TemplateParts:

@@ -130,3 +130,21 @@ def test_unverified_email_and_foreign_mobile_are_not_used() -> None:
     )
     addresses = resolve_addresses({}, ["sms", "email", "inbox"], recipient, has_user=True)
     assert [a.channel for a in addresses] == ["inbox"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ 'x' * 1000000000 }}",
+        "{{ 2 ** 10000000 }}",
+        "{% for i in range(10**8) %}{{ i }}{% endfor %}",
+        "{% for i in range(9000) %}{{ 'abcdefghijklmnop' }}{% endfor %}",
+    ],
+)
+def test_templates_cannot_build_huge_results(source: str) -> None:
+    from notification.rendering import TemplateParts, TemplateProblem, render
+
+    with pytest.raises(TemplateProblem) as refused:
+        render(TemplateParts("email", "s", source), {}, sms_max_chars=300)
+
+    assert refused.value.code in ("template_render", "template_too_large")

@@ -49,9 +49,9 @@ class Outbox:
         self.tables = tables
         self.source = source
 
-    async def add(self, session: AsyncSession, event: Event, *, subject: str) -> EventEnvelope:
-        """Record `event` about `subject` in the session's transaction; return its envelope."""
-        envelope = EventEnvelope(
+    def envelope(self, event: Event, *, subject: str) -> EventEnvelope:
+        """The envelope this service would publish `event` about `subject` in."""
+        return EventEnvelope(
             type=event.event_type,
             version=event.event_version,
             source=self.source,
@@ -59,17 +59,33 @@ class Outbox:
             subject=subject,
             data=event.model_dump(mode="json"),
         )
+
+    @staticmethod
+    def row(envelope: EventEnvelope) -> dict[str, Any]:
+        """The outbox row of an envelope, for callers that batch it into their own insert."""
+        return {
+            "event_id": envelope.id,
+            "event_type": envelope.type,
+            "payload": envelope.model_dump(mode="json"),
+        }
+
+    async def add(self, session: AsyncSession, event: Event, *, subject: str) -> EventEnvelope:
+        """Record `event` about `subject` in the session's transaction; return its envelope."""
+        envelope = self.envelope(event, subject=subject)
         await self.add_envelope(session, envelope)
         return envelope
 
+    async def add_many(
+        self, session: AsyncSession, events: Sequence[tuple[Event, str]]
+    ) -> list[EventEnvelope]:
+        """Record several (event, subject) pairs with one statement."""
+        envelopes = [self.envelope(event, subject=subject) for event, subject in events]
+        if envelopes:
+            await session.execute(insert(self.tables.outbox), [self.row(e) for e in envelopes])
+        return envelopes
+
     async def add_envelope(self, session: AsyncSession, envelope: EventEnvelope) -> None:
-        await session.execute(
-            insert(self.tables.outbox).values(
-                event_id=envelope.id,
-                event_type=envelope.type,
-                payload=envelope.model_dump(mode="json"),
-            )
-        )
+        await session.execute(insert(self.tables.outbox).values(**self.row(envelope)))
 
 
 class OutboxRelay:
