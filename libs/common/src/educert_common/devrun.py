@@ -154,35 +154,17 @@ def run_platform(settings: PlatformSettings) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     host = settings.host
-    for process in processes:
-        process.popen = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                process.module,
-                "--factory",
-                "--host",
-                host,
-                "--port",
-                str(process.port),
-                "--no-access-log",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            # Own session: Ctrl-C reaches only this runner, which then stops them in order.
-            start_new_session=True,
-        )
-        threading.Thread(target=_pump, args=(process, width), daemon=True).start()
-
     deadline = time.monotonic() + STARTUP_DEADLINE_SECONDS
-    pending = list(processes)
-    while pending and not stop.is_set() and time.monotonic() < deadline:
-        pending = [p for p in pending if not _ready(p.port, host)]
-        if any(p.popen is not None and p.popen.poll() is not None for p in processes):
+    # The services (and stand-ins) first, the gateway once they answer: it fetches identity's
+    # keys at start, and a request it forwards then finds its service ready.
+    *backends, gateway_process = processes
+    pending: list[Process] = []
+    for group in (backends, [gateway_process]):
+        for process in group:
+            _start(process, host, width)
+        pending = _wait_ready(group, processes, host, deadline, stop)
+        if pending or stop.is_set():
             break
-        if pending:
-            stop.wait(0.3)
     failed = [p.name for p in processes if p.popen is not None and p.popen.poll() is not None]
     if failed or (pending and not stop.is_set()):
         names = ", ".join(failed or [p.name for p in pending])
@@ -208,6 +190,46 @@ def run_platform(settings: PlatformSettings) -> int:
     _stop_all(processes)
     print("EduCert stopped.", flush=True)
     return exit_code
+
+
+def _start(process: Process, host: str, width: int) -> None:
+    process.popen = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            process.module,
+            "--factory",
+            "--host",
+            host,
+            "--port",
+            str(process.port),
+            "--no-access-log",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        # Own session: Ctrl-C reaches only this runner, which then stops them in order.
+        start_new_session=True,
+    )
+    threading.Thread(target=_pump, args=(process, width), daemon=True).start()
+
+
+def _wait_ready(
+    group: list[Process],
+    everything: list[Process],
+    host: str,
+    deadline: float,
+    stop: threading.Event,
+) -> list[Process]:
+    """Wait until every process of `group` answers /readyz; return those that did not."""
+    pending = list(group)
+    while pending and not stop.is_set() and time.monotonic() < deadline:
+        pending = [p for p in pending if not _ready(p.port, host)]
+        if any(p.popen is not None and p.popen.poll() is not None for p in everything):
+            break
+        if pending:
+            stop.wait(0.3)
+    return pending
 
 
 def _stop_all(processes: list[Process]) -> None:
