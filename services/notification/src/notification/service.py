@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from educert_common.audit import AuditLog
@@ -159,8 +158,13 @@ async def emit_outcomes(
     session: AsyncSession, outcomes: Sequence[tuple[Delivery | Any, str | None]]
 ) -> None:
     """`emit_outcome` for many deliveries at once: one multi-row insert into the outbox."""
-    if outcomes:
-        await session.execute(insert(messaging.outbox), outcome_rows(outcomes))
+    await outbox.add_many(
+        session,
+        [
+            (_outcome_event(delivery, reason), str(delivery.message_id))
+            for delivery, reason in outcomes
+        ],
+    )
 
 
 def outcome_rows(outcomes: Sequence[tuple[Delivery | Any, str | None]]) -> list[dict[str, Any]]:
