@@ -1,11 +1,11 @@
 """`make run` as a newcomer runs it: the platform comes up, answers, and stops on Ctrl-C."""
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -13,6 +13,7 @@ import pytest
 
 from educert_common.settings import SERVICE_NAMES
 from educert_common.testing.processes import free_port
+from educert_common.testing.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +39,19 @@ def processes_mentioning(marker: str) -> list[int]:
     return found
 
 
-def test_make_run_starts_the_platform_and_ctrl_c_stops_all_of_it(migrated_services: None) -> None:
+async def gateway_ready(port: int, make: subprocess.Popen[bytes]) -> bool:
+    if make.poll() is not None:
+        raise AssertionError("make run exited before the gateway was ready")
+    try:
+        async with httpx.AsyncClient(timeout=2) as client:
+            return (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+async def test_make_run_starts_the_platform_and_ctrl_c_stops_all_of_it(
+    migrated_services: None, tmp_path: Path
+) -> None:
     ports = {name: free_port() for name in (*SERVICE_NAMES, "gateway", "sink", "carrier", "smtp")}
     env = {
         **os.environ,
@@ -53,43 +66,37 @@ def test_make_run_starts_the_platform_and_ctrl_c_stops_all_of_it(migrated_servic
             for name in SERVICE_NAMES
         },
     }
-    make = subprocess.Popen(
+    log = tmp_path / "make-run.log"
+    # Popen only starts the process; every wait below is awaited.
+    make = subprocess.Popen(  # noqa: ASYNC220
         ["make", "run"],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log.open("wb"),  # a file, not a pipe nobody drains while we wait
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, like a terminal's foreground job
     )
-    output = b""
     try:
-        deadline = time.monotonic() + 180
-        ready = False
-        while time.monotonic() < deadline and make.poll() is None:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{ports['gateway']}/readyz", timeout=2)
-                if response.status_code == 200:
-                    ready = True
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        assert ready, "the gateway never became ready"
-        docs = httpx.get(f"http://127.0.0.1:{ports['gateway']}/docs", timeout=5)
-        assert docs.status_code == 200
-        through_gateway = httpx.get(
-            f"http://127.0.0.1:{ports['gateway']}/api/v1/records/about", timeout=5
+        await wait_until(
+            lambda: gateway_ready(ports["gateway"], make),
+            timeout=180,
+            interval=0.2,
+            message="the gateway to become ready",
         )
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports['gateway']}") as client:
+            docs = await client.get("/docs", timeout=5)
+            through_gateway = await client.get("/api/v1/records/about", timeout=5)
+        assert docs.status_code == 200
         assert through_gateway.json()["service"] == "records"
 
         os.killpg(make.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
-        output, _ = make.communicate(timeout=60)
+        await asyncio.to_thread(make.wait, 60)
     finally:
         if make.poll() is None:
             os.killpg(make.pid, signal.SIGKILL)
-            output += make.communicate()[0]
+            make.wait()
 
-    text = output.decode(errors="replace")
+    text = log.read_text(errors="replace")
     assert f"http://127.0.0.1:{ports['gateway']}/docs" in text, text[-3000:]
     assert "EduCert stopped." in text, text[-3000:]
     assert not [name for name, port in ports.items() if port_open(port)]

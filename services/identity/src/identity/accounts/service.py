@@ -4,6 +4,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -445,6 +446,73 @@ async def change_username(session: AsyncSession, user_id: str, raw: str) -> User
     return user
 
 
+def _email_taken() -> Exception:
+    return _taken("email", "This e-mail address is already registered", "该邮箱已被注册")
+
+
+def _mobile_taken() -> Exception:
+    return _taken(
+        "mobile", "This mobile number is registered to another account", "该手机号已被其他账号注册"
+    )
+
+
+async def _check_change_code(
+    session: AsyncSession,
+    settings: IdentitySettings,
+    user: User,
+    *,
+    purpose: Purpose,
+    destination: str,
+    code: str,
+) -> Exception | None:
+    """The error to answer with, unless the code was issued to this user for this change."""
+    owner, error = await verification.check_code(
+        session, settings, purpose=purpose, destination=destination, code=code
+    )
+    if error is not None:
+        return error
+    if owner != user.id:
+        return verification._rejected("The code is wrong or expired", "验证码错误或已过期")
+    return None
+
+
+async def _record_contact_change(
+    session: AsyncSession,
+    outbox: Outbox,
+    user: User,
+    *,
+    changed: Literal["email", "mobile"],
+    notice: tuple[Literal["sms", "email"], str] | None,
+    old_masked: str | None,
+    new_masked: str,
+) -> None:
+    """Tell the old contact (when there is one), share the new contacts, audit the change."""
+    if notice is not None:
+        channel, destination = notice
+        await outbox.add(
+            session,
+            ContactChangeAnnounced(
+                user_id=user.id,
+                channel=channel,
+                destination=destination,
+                changed=changed,
+                new_value_masked=new_masked,
+                locale="en" if user.locale == "en" else "zh",
+            ),
+            subject=str(user.id),
+        )
+    await announce_contacts(session, outbox, user)
+    await audit(
+        session,
+        actor=str(user.id),
+        action=f"{changed}.changed",
+        subject_type="user",
+        subject_id=user.id,
+        before={changed: old_masked},
+        after={changed: new_masked},
+    )
+
+
 async def request_email_change(
     session: AsyncSession,
     outbox: Outbox,
@@ -460,9 +528,8 @@ async def request_email_change(
     problems.raise_if_any()
     assert new_email is not None
     user = await get_user(session, user_id)
-    other = await UserRepository(session).by_email(new_email)
-    if other is not None:
-        raise _taken("email", "This e-mail address is already registered", "该邮箱已被注册")
+    if await UserRepository(session).by_email(new_email) is not None:
+        raise _email_taken()
     issued = await verification.issue_code(
         session,
         outbox,
@@ -491,42 +558,26 @@ async def confirm_email_change(
     problems.raise_if_any()
     assert new_email is not None
     user = await get_user(session, user_id, lock=True)
-    owner, error = await verification.check_code(
-        session, settings, purpose=Purpose.CHANGE_EMAIL, destination=new_email, code=code
+    error = await _check_change_code(
+        session, settings, user, purpose=Purpose.CHANGE_EMAIL, destination=new_email, code=code
     )
     if error is not None:
         return None, error
-    if owner != user.id:
-        return None, verification._rejected("The code is wrong or expired", "验证码错误或已过期")
     other = await UserRepository(session).by_email(new_email)
     if other is not None and other.id != user.id:
-        raise _taken("email", "This e-mail address is already registered", "该邮箱已被注册")
+        raise _email_taken()
     old = user.email
     user.email = new_email
     user.email_verified = True
     await session.flush()
-    if old and old != new_email:
-        await outbox.add(
-            session,
-            ContactChangeAnnounced(
-                user_id=user.id,
-                channel="email",
-                destination=old,
-                changed="email",
-                new_value_masked=mask_email(new_email),
-                locale="en" if user.locale == "en" else "zh",
-            ),
-            subject=str(user.id),
-        )
-    await announce_contacts(session, outbox, user)
-    await audit(
+    await _record_contact_change(
         session,
-        actor=str(user.id),
-        action="email.changed",
-        subject_type="user",
-        subject_id=user.id,
-        before={"email": mask_email(old) if old else None},
-        after={"email": mask_email(new_email)},
+        outbox,
+        user,
+        changed="email",
+        notice=("email", old) if old and old != new_email else None,
+        old_masked=mask_email(old) if old else None,
+        new_masked=mask_email(new_email),
     )
     return user, None
 
@@ -546,13 +597,8 @@ async def request_mobile_change(
     problems.raise_if_any()
     assert checked is not None
     user = await get_user(session, user_id)
-    other = await UserRepository(session).by_mobile(checked.number)
-    if other is not None:
-        raise _taken(
-            "mobile",
-            "This mobile number is registered to another account",
-            "该手机号已被其他账号注册",
-        )
+    if await UserRepository(session).by_mobile(checked.number) is not None:
+        raise _mobile_taken()
     if checked.is_mainland:
         channel, destination = "sms", checked.number
     else:
@@ -594,49 +640,30 @@ async def confirm_mobile_change(
     assert checked is not None
     user = await get_user(session, user_id, lock=True)
     destination = checked.number if checked.is_mainland else (user.email or "")
-    owner, error = await verification.check_code(
-        session, settings, purpose=Purpose.CHANGE_MOBILE, destination=destination, code=code
+    error = await _check_change_code(
+        session, settings, user, purpose=Purpose.CHANGE_MOBILE, destination=destination, code=code
     )
     if error is not None:
         return None, error
-    if owner != user.id:
-        return None, verification._rejected("The code is wrong or expired", "验证码错误或已过期")
     other = await UserRepository(session).by_mobile(checked.number)
     if other is not None and other.id != user.id:
-        raise _taken(
-            "mobile",
-            "This mobile number is registered to another account",
-            "该手机号已被其他账号注册",
-        )
+        raise _mobile_taken()
     old, old_mainland = user.mobile, user.mobile_is_mainland
     user.mobile = checked.number
     user.mobile_is_mainland = checked.is_mainland
     user.mobile_verified = checked.is_mainland
     await session.flush()
+    notice: tuple[Literal["sms", "email"], str] | None = None
     if old and old != checked.number:
-        notice_channel, notice_to = ("sms", old) if old_mainland else ("email", user.email)
-        if notice_to:
-            await outbox.add(
-                session,
-                ContactChangeAnnounced(
-                    user_id=user.id,
-                    channel=notice_channel,
-                    destination=notice_to,  # type: ignore[arg-type]
-                    changed="mobile",
-                    new_value_masked=mask_mobile(checked.number),
-                    locale="en" if user.locale == "en" else "zh",
-                ),
-                subject=str(user.id),
-            )
-    await announce_contacts(session, outbox, user)
-    await audit(
+        notice = ("sms", old) if old_mainland else ("email", user.email) if user.email else None
+    await _record_contact_change(
         session,
-        actor=str(user.id),
-        action="mobile.changed",
-        subject_type="user",
-        subject_id=user.id,
-        before={"mobile": mask_mobile(old) if old else None},
-        after={"mobile": mask_mobile(checked.number)},
+        outbox,
+        user,
+        changed="mobile",
+        notice=notice,
+        old_masked=mask_mobile(old) if old else None,
+        new_masked=mask_mobile(checked.number),
     )
     return user, None
 
