@@ -326,3 +326,90 @@ async def test_late_success_that_would_exceed_what_was_paid_is_a_mismatch(client
         ("refund_over_paid", 36000, 0)
     ]
     assert len(client.stack.subscriber.of("payment.order.refunded", order["id"])) == 1
+
+
+# --- duplicate payments: their refunds are not refunds of the order ---------------------------
+
+
+async def _paid_twice(client: Any, reference: str | None = None) -> tuple[dict[str, str], Any]:
+    """An order paid by WeChat, then paid again by Alipay (started before the first payment);
+    returns once the automatic refund of the second payment has succeeded."""
+    _, auth = await client.user()
+    order = await client.create_order(auth, "certification", reference)
+    await client.start(auth, order["id"], "wechat")
+    await client.start(auth, order["id"], "alipay")
+    no = uuid.UUID(order["id"]).hex
+    await client.sandbox(f"/wechat/trades/{no}/pay")
+    await client.wait_status(auth, order["id"], "paid")
+    await client.sandbox(f"/alipay/trades/{no}/pay")
+    refunds = await _wait_refunds(client, auth, order["id"], 1)
+    assert [(r["kind"], r["channel"], r["status"]) for r in refunds] == [
+        ("duplicate_payment", "alipay", "succeeded")
+    ]
+    return auth, await client.order(auth, order["id"])
+
+
+async def test_refund_of_a_duplicate_payment_leaves_the_order_unrefunded(client: Any) -> None:
+    """The duplicate's money went back, but what the order was paid with was not refunded: the
+    order and its receipt say so, and a withdrawal still refunds the real payment."""
+    application_id = uuid.uuid4()
+    auth, order = await _paid_twice(client, str(application_id))
+    assert order["paid_channel"] == "wechat" and order["refunded_fen"] == 0
+    receipt = await client.http.get(f"{client.stack.url}/receipts/{order['receipt_code']}")
+    assert receipt.status_code == 200
+    assert (receipt.json()["status"], receipt.json()["refunded_fen"]) == ("valid", 0)
+
+    settings = PlatformSettings()
+    event = ApplicationWithdrawn(
+        application_id=application_id, user_id=uuid.UUID(order["user_id"]), reason="changed mind"
+    )
+    envelope = EventEnvelope(
+        type=event.event_type,
+        version=1,
+        source="certification",
+        subject=str(application_id),
+        data=event.model_dump(mode="json"),
+    )
+    connection = await aio_pika.connect(settings.broker_url)
+    async with connection:
+        channel = await connection.channel()
+        exchange = await channel.get_exchange(f"{settings.broker_prefix}educert.events")
+        await exchange.publish(
+            aio_pika.Message(envelope.model_dump_json().encode(), type=event.event_type),
+            routing_key=event.event_type,
+        )
+    refunds = await _wait_refunds(client, auth, order["id"], 2)
+    withdrawal = [r for r in refunds if r["kind"] == "withdrawal"]
+    assert [(r["channel"], r["amount_fen"], r["status"]) for r in withdrawal] == [
+        ("wechat", 36000, "succeeded")
+    ]
+    assert (await client.order(auth, order["id"]))["refunded_fen"] == 36000
+    receipt = await client.http.get(f"{client.stack.url}/receipts/{order['receipt_code']}")
+    assert (receipt.json()["status"], receipt.json()["refunded_fen"]) == ("refunded", 36000)
+
+
+async def test_operator_refund_after_a_duplicate_refund_is_recorded(client: Any) -> None:
+    """The provider moves the money for the real payment's refund: it is recorded at once (not
+    refused by the order's bound and submitted again), and counted once."""
+    auth, order = await _paid_twice(client)
+    _, operator = await client.user(roles=("operator",))
+    response = await _refund(client, operator, order["id"], "after-duplicate")
+    assert response.status_code == 202 and response.json()["amount_fen"] == 36000
+    assert response.json()["channel"] == "wechat"
+    refunds = await _wait_refunds(client, auth, order["id"], 2)
+    assert sorted((r["kind"], r["status"]) for r in refunds) == [
+        ("duplicate_payment", "succeeded"),
+        ("operator", "succeeded"),
+    ]
+    assert (await client.order(auth, order["id"]))["refunded_fen"] == 36000
+    row = await _refund_row(client, response.json()["id"])
+    assert (row.tries, row.reserved_fen, row.refunded_fen) == (1, 36000, 36000)
+    events = await _events(client, order["id"], 2)
+    totals = {e["data"]["refund_id"]: e["data"]["refunded_total_fen"] for e in events}
+    assert totals[response.json()["id"]] == 36000
+    trade = (
+        await client.http.get(
+            f"{client.stack.sandbox.url}/control/wechat/trades/{uuid.UUID(order['id']).hex}"
+        )
+    ).json()
+    assert [r["amount_fen"] for r in trade["refunds"]] == [36000]

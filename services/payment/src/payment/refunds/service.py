@@ -188,11 +188,18 @@ async def _succeed(
     attempt: PaymentAttempt,
 ) -> None:
     """Move a refund whose amount is reserved to succeeded and emit its event (the only place
-    `payment.order.refunded` is written)."""
+    `payment.order.refunded` is written).
+
+    Only refunds of the attempt that paid the order count as the order's refunds: a duplicate
+    or late payment's refund gives back money the order never kept. The order's total is
+    taken from that attempt, whose reservation bounds it, so a refund the provider made is
+    always recorded and never refused by the order's bound after the fact.
+    """
     refund.status = "succeeded"
     refund.completed_at = utcnow()
     attempt.refunded_fen += refund.amount_fen
-    order.refunded_fen += refund.amount_fen
+    if attempt.id == order.paid_attempt_id:
+        order.refunded_fen = attempt.refunded_fen
     await session.flush()
     await outbox.add(
         session,
