@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,10 @@ from educert_common.settings import ServiceSettings
 logger = logging.getLogger(__name__)
 
 BackgroundJob = Callable[["ServiceRuntime"], Awaitable[None]]
+# Event handlers by type, or a function of the service's settings returning them, for handlers
+# that need settings (they get them from here, never by reading the environment themselves).
+EventHandlers = Mapping[str, EventHandler] | Callable[[Any], Mapping[str, EventHandler]]
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ class ServiceDefinition:
     # Service-to-service routes (paths start with /internal); mounted without the public
     # prefix, so the gateway never forwards them, and kept out of the OpenAPI document.
     internal_routers: Sequence[APIRouter] = ()
-    event_handlers: Mapping[str, EventHandler] = field(default_factory=dict)
+    event_handlers: EventHandlers = field(default_factory=dict)
     # Long-running loops (expiry sweeps, schedulers) started and cancelled with the app.
     background_jobs: Sequence[BackgroundJob] = ()
     version: str = "0.1.0"
@@ -137,13 +141,16 @@ def build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> S
         source=definition.name,
     )
     consumer = None
-    if definition.event_handlers:
+    handlers = definition.event_handlers
+    if callable(handlers):
+        handlers = handlers(settings)
+    if handlers:
         consumer = EventConsumer(
             service=definition.name,
             database=database,
             messaging=definition.messaging,
             broker=broker,
-            handlers=definition.event_handlers,
+            handlers=handlers,
             prefetch=settings.consumer_prefetch,
             retry_delays_ms=settings.consumer_retry_delays_ms,
             delivery_limit=settings.consumer_delivery_limit,
@@ -164,6 +171,19 @@ def build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> S
 def runtime_of(request: Request) -> ServiceRuntime:
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
+
+
+def settings_dependency(settings_type: type[SettingsT]) -> Callable[[Request], SettingsT]:
+    """Build the dependency that gives a route its service's settings, typed as theirs:
+    `SettingsDep = Annotated[XSettings, Depends(settings_dependency(XSettings))]`."""
+
+    def settings_of(request: Request) -> SettingsT:
+        settings = runtime_of(request).settings
+        if not isinstance(settings, settings_type):
+            raise TypeError(f"this app runs with {type(settings).__name__}, not {settings_type}")
+        return settings
+
+    return settings_of
 
 
 async def _session_in_transaction(request: Request) -> AsyncIterator[AsyncSession]:

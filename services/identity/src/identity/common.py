@@ -11,23 +11,18 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from educert_common.app import runtime_of
+from educert_common.app import runtime_of, settings_dependency
 from educert_common.crypto import BlindIndex, FieldCipher, derive_key
 from educert_common.db import Database
 from educert_common.http.client_ip import trusted_proxies
 from identity.config import IdentitySettings
 
 
-def settings_of(request: Request) -> IdentitySettings:
-    settings = runtime_of(request).settings
-    assert isinstance(settings, IdentitySettings)
-    return settings
-
-
 def database_of(request: Request) -> Database:
     return runtime_of(request).database
 
 
+settings_of = settings_dependency(IdentitySettings)
 SettingsDep = Annotated[IdentitySettings, Depends(settings_of)]
 # For flows that must keep a failure's traces (attempt counters, lockouts, revoked families):
 # they open their own transaction, commit it, and raise afterwards.

@@ -6,8 +6,6 @@ template and channels, is data (the routes table), not code. Emitted: notificati
 delivered and notification.message.failed, written with the delivery's status change.
 """
 
-import functools
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from educert_common.events.catalogue import UserContactsChanged
@@ -17,22 +15,19 @@ from notification import service
 from notification.config import NotificationSettings
 
 
-@functools.cache
-def _settings() -> NotificationSettings:
-    return NotificationSettings()
-
-
 async def on_contacts_changed(session: AsyncSession, envelope: EventEnvelope) -> None:
     """Keep the user's contacts and locale for events that name only the user."""
     await service.apply_contacts(session, envelope)
 
 
-async def on_routable_event(session: AsyncSession, envelope: EventEnvelope) -> None:
-    """Write the message and its deliveries; the delivery worker sends them after commit."""
-    await service.notify(session, envelope, settings=_settings())
+def handlers(settings: NotificationSettings) -> dict[str, EventHandler]:
+    """The handlers by event type, with the settings of the service that runs them."""
 
+    async def on_routable_event(session: AsyncSession, envelope: EventEnvelope) -> None:
+        """Write the message and its deliveries; the delivery worker sends them after commit."""
+        await service.notify(session, envelope, settings=settings)
 
-HANDLERS: dict[str, EventHandler] = {
-    UserContactsChanged.event_type: on_contacts_changed,
-    **{event_type: on_routable_event for event_type in service.handled_event_types()},
-}
+    return {
+        UserContactsChanged.event_type: on_contacts_changed,
+        **{event_type: on_routable_event for event_type in service.handled_event_types()},
+    }

@@ -18,7 +18,7 @@ DEFINITION = ServiceDefinition(
     routers=[api.router],
     messaging=messaging,
     migrations_dir=Path(__file__).resolve().parents[2] / "migrations",
-    event_handlers=events.HANDLERS,
+    event_handlers=events.handlers,
     background_jobs=[delivery_job],
 )
 

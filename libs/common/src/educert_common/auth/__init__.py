@@ -2,7 +2,9 @@
 
 from educert_common.auth.dependencies import (
     OVERSEEING_ROLES,
+    Admin,
     CurrentPrincipal,
+    Operator,
     authenticate,
     bearer_token,
     ensure_owner,
@@ -23,9 +25,11 @@ __all__ = [
     "ACCESS_TOKEN_TYPE",
     "ALLOWED_ALGORITHMS",
     "OVERSEEING_ROLES",
+    "Admin",
     "CurrentPrincipal",
     "InvalidToken",
     "KeysUnavailable",
+    "Operator",
     "Principal",
     "TokenVerifier",
     "authenticate",

@@ -85,6 +85,11 @@ def require_scopes(*scopes: str) -> Callable[..., Awaitable[Principal]]:
     return dependency
 
 
+# The role guards routers share: one definition each, so every service means the same thing.
+Operator = Annotated[Principal, Depends(require_roles(*OVERSEEING_ROLES))]
+Admin = Annotated[Principal, Depends(require_roles("admin"))]
+
+
 def ensure_owner(principal: Principal, owner_id: Any) -> None:
     """Raise NotFound unless the principal owns the object or oversees everything.
 

@@ -25,8 +25,8 @@ from identity.accounts.schemas import (
     UsernameChange,
     UsernameRecovery,
 )
-from identity.api.deps import CurrentSessionId
 from identity.common import ClientIp, DatabaseDep, SettingsDep
+from identity.deps import CurrentSessionId
 from identity.exceptions import RegistrationRateLimited
 from identity.limits import count_and_check
 from identity.sessions.service import revoke_all_sessions

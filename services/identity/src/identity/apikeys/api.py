@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Query, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from educert_common.app import SessionDep
+from educert_common.auth import Operator
 from educert_common.http.internal import InternalCaller
 from educert_common.http.pagination import Page, PageParams, page_params
-from identity.api.deps import Operator
 from identity.apikeys import service
 from identity.apikeys.models import ApiKey
 from identity.common import SettingsDep

@@ -9,11 +9,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from educert_common.app import OutboxDep, SessionDep
-from educert_common.auth import CurrentPrincipal
+from educert_common.auth import CurrentPrincipal, Operator
 from educert_common.errors import FieldError, NotFound, PayloadTooLarge, Text
 from educert_common.http.pagination import Page, PageParams, page_params
 from identity.accounts.schemas import RegistrationRequest
-from identity.api.deps import Operator
 from identity.appeals import service
 from identity.appeals.models import Appeal
 from identity.common import ClientIp, DatabaseDep, SettingsDep

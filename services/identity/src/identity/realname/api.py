@@ -4,11 +4,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from educert_common.app import OutboxDep, SessionDep
-from educert_common.auth import CurrentPrincipal
+from educert_common.auth import CurrentPrincipal, Operator
 from educert_common.errors import NotFound, PayloadTooLarge, Text
 from identity.accounts.schemas import MeView
 from identity.accounts.service import me_view
-from identity.api.deps import Operator
 from identity.common import ClientIp, SettingsDep
 from identity.realname import service
 

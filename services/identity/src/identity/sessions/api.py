@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from educert_common.app import SessionDep
 from educert_common.auth import CurrentPrincipal
 from identity.accounts.schemas import Done
-from identity.api.deps import CurrentSessionId
 from identity.common import ClientIp, DatabaseDep, SettingsDep
+from identity.deps import CurrentSessionId
 from identity.sessions import service
 
 router = APIRouter(tags=["identity: sessions"])

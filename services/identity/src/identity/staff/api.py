@@ -7,12 +7,11 @@ from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from educert_common.app import OutboxDep, SessionDep
-from educert_common.auth import Principal, require_roles
+from educert_common.auth import Operator, Principal, require_roles
 from educert_common.http.pagination import Page, PageParams, page_params
 from educert_common.masking import mask_email
 from identity.accounts.models import User
 from identity.accounts.repository import UserRepository
-from identity.api.deps import Operator
 from identity.staff import service
 
 router = APIRouter(tags=["identity: staff"])

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from educert_common.app import SessionDep
+from educert_common.auth import Operator
 from educert_common.http.pagination import Page, PageParams, page_params
 from notification import service
-from notification.api.deps import Operator
 from notification.repository import DeliveryFilters
 from notification.schemas import ChannelName, DeliveryOut, DeliveryStats
 

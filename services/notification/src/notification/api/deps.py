@@ -2,19 +2,9 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
-from educert_common.app import runtime_of
-from educert_common.auth import Principal, require_roles
+from educert_common.app import settings_dependency
 from notification.config import NotificationSettings
 
-Operator = Annotated[Principal, Depends(require_roles("operator", "admin"))]
-
-
-def _settings(request: Request) -> NotificationSettings:
-    settings = runtime_of(request).settings
-    assert isinstance(settings, NotificationSettings)
-    return settings
-
-
-SettingsDep = Annotated[NotificationSettings, Depends(_settings)]
+SettingsDep = Annotated[NotificationSettings, Depends(settings_dependency(NotificationSettings))]

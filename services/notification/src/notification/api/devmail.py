@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from educert_common.app import SessionDep
+from educert_common.auth import Operator
 from educert_common.errors import NotFound
 from educert_common.http.pagination import Page, PageParams, page_params
 from notification import service
-from notification.api.deps import Operator, SettingsDep
+from notification.api.deps import SettingsDep
 from notification.schemas import CapturedMailDetail, CapturedMailOut
 
 

@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from educert_common.app import SessionDep
+from educert_common.auth import Operator
 from notification import service
-from notification.api.deps import Operator
 from notification.schemas import RouteIn, RouteOut
 
 router = APIRouter(prefix="/routes", tags=["notification: routes"])

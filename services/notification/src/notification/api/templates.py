@@ -6,9 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from educert_common.app import SessionDep
+from educert_common.auth import Operator
 from educert_common.http.pagination import Page, PageParams, page_params
 from notification import service
-from notification.api.deps import Operator, SettingsDep
+from notification.api.deps import SettingsDep
 from notification.schemas import (
     ChannelName,
     LocaleName,

@@ -5,9 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from jose import jwt
 
-from educert_common.auth import CurrentPrincipal, Principal, bearer_token, require_roles
-
-Operator = Annotated[Principal, Depends(require_roles("operator", "admin"))]
+from educert_common.auth import CurrentPrincipal, bearer_token
 
 
 def current_session_id(request: Request, principal: CurrentPrincipal) -> str | None:
