@@ -1,13 +1,6 @@
-"""Tables of the certification service's own database."""
+"""Every table of the certification service's own database, so that `Base.metadata` (used by
+Alembic) knows all of them; tables are defined in the sub-packages, on `certification.base`."""
 
-from sqlalchemy.orm import DeclarativeBase
+from certification.base import Base, messaging
 
-from educert_common.db import service_metadata
-from educert_common.events.tables import MessagingTables
-
-
-class Base(DeclarativeBase):
-    metadata = service_metadata()
-
-
-messaging = MessagingTables.define(Base.metadata)
+__all__ = ["Base", "messaging"]

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from educert_common.events.catalogue import ApplicationWithdrawn
 from educert_common.events.consumer import EventHandler
 from educert_common.events.envelope import EventEnvelope
+from payment.base import audit
 from payment.exceptions import NothingToRefund
-from payment.models import audit
 from payment.orders.repository import OrderRepository
 from payment.refunds import service as refunds
 

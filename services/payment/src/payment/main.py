@@ -7,8 +7,8 @@ from fastapi import FastAPI
 from educert_common.app import ServiceDefinition, create_service_app
 from payment import __doc__ as SERVICE_DESCRIPTION
 from payment import api, events, jobs
+from payment.base import messaging
 from payment.config import PaymentSettings
-from payment.models import messaging
 from payment.runtime import providers_for
 
 DEFINITION = ServiceDefinition(

@@ -5,10 +5,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from educert_common.app import runtime_of
+from educert_common.app import settings_dependency
 from educert_common.audit import AuditLog
+from payment.base import audit
 from payment.config import PaymentSettings
-from payment.models import audit
 from payment.providers.registry import Providers, build_providers
 
 _BY_SETTINGS: dict[int, Providers] = {}
@@ -40,12 +40,6 @@ def wake_refund_worker() -> None:
     refund_wakeup().set()
 
 
-def settings_of(request: Request) -> PaymentSettings:
-    settings = runtime_of(request).settings
-    assert isinstance(settings, PaymentSettings)
-    return settings
-
-
 def _providers(request: Request) -> Providers:
     return providers_for(settings_of(request))
 
@@ -54,6 +48,7 @@ def _audit() -> AuditLog:
     return audit
 
 
+settings_of = settings_dependency(PaymentSettings)
 ProvidersDep = Annotated[Providers, Depends(_providers)]
 SettingsDep = Annotated[PaymentSettings, Depends(settings_of)]
 AuditDep = Annotated[AuditLog, Depends(_audit)]

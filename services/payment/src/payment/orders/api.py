@@ -3,20 +3,21 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, status
 from fastapi.responses import JSONResponse
 
 from educert_common.app import OutboxDep, SessionDep
-from educert_common.auth import CurrentPrincipal, Principal, require_roles
+from educert_common.auth import CurrentPrincipal, Operator
 from educert_common.http.internal import InternalCaller
 from educert_common.http.pagination import Page, PageParams, page_params
 from educert_common.idempotency import fingerprint
 from payment.access import owner_scope, user_id_of
+from payment.base import idempotency
 from payment.exceptions import ProxyLinkNotFound, field_error
-from payment.models import idempotency
 from payment.orders import service
 from payment.orders.models import Order
 from payment.orders.repository import OrderRepository
+from payment.orders.rules import proxy_token_well_formed, purpose_label
 from payment.orders.schemas import (
     FeeOut,
     FeeUpdate,
@@ -30,15 +31,12 @@ from payment.orders.schemas import (
     Purpose,
 )
 from payment.providers.base import fen_to_yuan
-from payment.receipts.api import pdf_response
-from payment.receipts.service import receipt_facts
 from payment.runtime import AuditDep, ProvidersDep, SettingsDep
 
 router = APIRouter(tags=["payment"])
 internal_router = APIRouter(prefix="/internal", tags=["payment internal"], include_in_schema=False)
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
-OperatorDep = Annotated[Principal, Depends(require_roles("operator", "admin"))]
 
 
 async def _create(
@@ -179,14 +177,12 @@ async def create_proxy_link(
     )
 
 
-def _valid_token(token: str) -> str:
-    if not (20 <= len(token) <= 64) or not token.replace("-", "").replace("_", "").isalnum():
-        raise ProxyLinkNotFound()
-    return token
-
-
 async def _proxy_order(session: SessionDep, token: str) -> Order:
-    order = await service.order_by_proxy_token(session, _valid_token(token))
+    order = (
+        await service.order_by_proxy_token(session, token)
+        if proxy_token_well_formed(token)
+        else None
+    )
     if order is None:
         raise ProxyLinkNotFound()
     return order
@@ -200,7 +196,7 @@ async def view_proxy_order(
     order = await _proxy_order(session, token)
     return ProxyOrderView(
         purpose=order.purpose,  # type: ignore[arg-type]
-        purpose_label=service.purpose_label(order.purpose),
+        purpose_label=purpose_label(order.purpose),
         amount_fen=order.amount_fen,
         amount_yuan=fen_to_yuan(order.amount_fen),
         holder=order.holder_name_masked,
@@ -222,19 +218,6 @@ async def start_proxy_payment(
     )
 
 
-@router.get(
-    "/proxy/{token}/receipt.pdf",
-    response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
-)
-async def proxy_receipt(token: str, session: SessionDep, settings: SettingsDep) -> Response:
-    """Download the receipt of a shared order once it is paid, while the link is valid."""
-    order = await _proxy_order(session, token)
-    return await pdf_response(
-        await receipt_facts(session, order, public_base_url=settings.public_base_url), order.id
-    )
-
-
 # --- fees -------------------------------------------------------------------------------------
 
 
@@ -248,7 +231,7 @@ async def list_fees(session: SessionDep) -> list[Any]:
 async def update_fee(
     purpose: Purpose,
     body: FeeUpdate,
-    operator: OperatorDep,
+    operator: Operator,
     session: SessionDep,
     audit: AuditDep,
 ) -> Any:

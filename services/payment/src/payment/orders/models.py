@@ -16,7 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from educert_common.db import UtcDateTime, utcnow
-from payment.models import Base
+from payment.base import Base
 
 # created -> paid | expired | closed. Refunds never change it: they are counted beside it.
 ORDER_STATUSES = ("created", "paid", "expired", "closed")

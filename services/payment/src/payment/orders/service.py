@@ -36,6 +36,12 @@ from payment.orders.repository import (
     NotificationRepository,
     OrderRepository,
 )
+from payment.orders.rules import (
+    new_receipt_code,
+    order_id_from_out_trade_no,
+    proxy_link_usable,
+    purpose_label,
+)
 from payment.providers.base import (
     PaymentNotice,
     PaymentProvider,
@@ -48,15 +54,6 @@ from payment.refunds import service as refunds
 
 logger = logging.getLogger(__name__)
 
-PURPOSE_LABELS = {
-    "certification": ("学位学历认证费", "Certification fee"),
-    "photo_check": ("图像校对技术服务费", "Photo check fee"),
-    "report": ("认证报告费", "Report fee"),
-    "courier": ("快递费", "Courier fee"),
-}
-# Crockford's base32 without I, L, O, U: readable over the phone, no ambiguous characters.
-CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
 Outcome = Literal[
     "paid",
     "duplicate",
@@ -66,28 +63,6 @@ Outcome = Literal[
     "late_payment_refund",
     "duplicate_payment_refund",
 ]
-
-
-def purpose_label(purpose: str) -> str:
-    zh, en = PURPOSE_LABELS[purpose]
-    return f"{zh} {en}"
-
-
-def new_receipt_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
-
-
-def normalise_receipt_code(code: str) -> str:
-    return code.replace("-", "").replace(" ", "").upper()[:20]
-
-
-def order_id_from_out_trade_no(out_trade_no: str) -> uuid.UUID | None:
-    try:
-        if len(out_trade_no) != 32:
-            return None
-        return uuid.UUID(hex=out_trade_no)
-    except ValueError:
-        return None
 
 
 # --- fees -------------------------------------------------------------------------------------
@@ -266,7 +241,7 @@ async def proxy_link(session: AsyncSession, *, order_id: uuid.UUID, owner: uuid.
 async def order_by_proxy_token(session: AsyncSession, token: str) -> Order | None:
     """The order behind a share link while the link is valid (it expires with the order)."""
     order = await OrderRepository(session).by_proxy_token(token)
-    if order is None or order.expires_at <= utcnow() or order.status in ("expired", "closed"):
+    if order is None or not proxy_link_usable(order, utcnow()):
         return None
     return order
 

@@ -1,4 +1,4 @@
-"""Routes of receipts: the owner's PDF and the public verification by code."""
+"""Routes of receipts: the owner's PDF, the shared order's PDF and the public verification."""
 
 import uuid
 
@@ -7,39 +7,52 @@ from fastapi import APIRouter, Path, Response
 from educert_common.app import SessionDep
 from educert_common.auth import CurrentPrincipal
 from payment.access import owner_scope
-from payment.orders import service as orders
+from payment.orders.rules import purpose_label
 from payment.orders.schemas import ReceiptVerification
+from payment.receipts import service
 from payment.receipts.render import ReceiptFacts, render_receipt
-from payment.receipts.service import order_by_receipt_code, receipt_facts, receipt_filename
 from payment.runtime import SettingsDep
 
 router = APIRouter(tags=["payment"])
+PDF = {200: {"content": {"application/pdf": {}}}}
 
 
-async def pdf_response(facts: ReceiptFacts, order_id: uuid.UUID) -> Response:
+def _pdf(facts: ReceiptFacts) -> Response:
     return Response(
         render_receipt(facts),
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'attachment; filename="{receipt_filename(order_id)}"',
+            "Content-Disposition": (
+                f'attachment; filename="{service.receipt_filename(facts.order_no)}"'
+            ),
             "Cache-Control": "private, no-store",
             "X-Content-Type-Options": "nosniff",
         },
     )
 
 
-@router.get(
-    "/orders/{order_id}/receipt.pdf",
-    response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
-)
+@router.get("/orders/{order_id}/receipt.pdf", response_class=Response, responses=PDF)
 async def download_receipt(
     order_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """Download the PDF receipt of one of your paid orders."""
-    order = await orders.get_order(session, order_id, owner=owner_scope(principal))
-    return await pdf_response(
-        await receipt_facts(session, order, public_base_url=settings.public_base_url), order.id
+    return _pdf(
+        await service.receipt_of_order(
+            session,
+            order_id=order_id,
+            owner=owner_scope(principal),
+            public_base_url=settings.public_base_url,
+        )
+    )
+
+
+@router.get("/proxy/{token}/receipt.pdf", response_class=Response, responses=PDF)
+async def proxy_receipt(token: str, session: SessionDep, settings: SettingsDep) -> Response:
+    """Download the receipt of a shared order once it is paid, while the link is valid."""
+    return _pdf(
+        await service.receipt_by_proxy_token(
+            session, token=token, public_base_url=settings.public_base_url
+        )
     )
 
 
@@ -48,20 +61,15 @@ async def verify_receipt(
     session: SessionDep, code: str = Path(min_length=8, max_length=20, pattern=r"^[0-9A-Za-z-]+$")
 ) -> ReceiptVerification:
     """Check a receipt by its verification code (no personal data is shown)."""
-    order = await order_by_receipt_code(session, code)
+    order = await service.order_by_receipt_code(session, code)
     assert order.paid_at is not None and order.paid_channel is not None
-    refunded = order.refunded_fen
     return ReceiptVerification(
         code=order.receipt_code or "",
         purpose=order.purpose,  # type: ignore[arg-type]
-        purpose_label=orders.purpose_label(order.purpose),
+        purpose_label=purpose_label(order.purpose),
         amount_fen=order.amount_fen,
         channel=order.paid_channel,  # type: ignore[arg-type]
         paid_at=order.paid_at,
-        refunded_fen=refunded,
-        status="valid"
-        if refunded == 0
-        else "refunded"
-        if refunded >= order.amount_fen
-        else "partly_refunded",
+        refunded_fen=order.refunded_fen,
+        status=service.receipt_status(order),
     )

@@ -1,13 +1,20 @@
 """Receipts of paid orders and their public verification."""
 
 import uuid
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from payment.exceptions import OrderNotPaid, ReceiptNotFound
+from educert_common.db import utcnow
+from payment.exceptions import OrderNotFound, OrderNotPaid, ProxyLinkNotFound, ReceiptNotFound
 from payment.orders.models import Order
 from payment.orders.repository import AttemptRepository, OrderRepository
-from payment.orders.service import normalise_receipt_code, purpose_label
+from payment.orders.rules import (
+    normalise_receipt_code,
+    proxy_link_usable,
+    proxy_token_well_formed,
+    purpose_label,
+)
 from payment.receipts.render import ReceiptFacts
 
 
@@ -37,6 +44,30 @@ async def receipt_facts(
     )
 
 
+async def receipt_of_order(
+    session: AsyncSession, *, order_id: uuid.UUID, owner: uuid.UUID | None, public_base_url: str
+) -> ReceiptFacts:
+    """The receipt of an order the caller may see (NotFound otherwise, never Forbidden)."""
+    order = await OrderRepository(session).visible(order_id, owner=owner)
+    if order is None:
+        raise OrderNotFound()
+    return await receipt_facts(session, order, public_base_url=public_base_url)
+
+
+async def receipt_by_proxy_token(
+    session: AsyncSession, *, token: str, public_base_url: str
+) -> ReceiptFacts:
+    """The receipt of a shared order, while its link is valid."""
+    order = (
+        await OrderRepository(session).by_proxy_token(token)
+        if proxy_token_well_formed(token)
+        else None
+    )
+    if order is None or not proxy_link_usable(order, utcnow()):
+        raise ProxyLinkNotFound()
+    return await receipt_facts(session, order, public_base_url=public_base_url)
+
+
 async def order_by_receipt_code(session: AsyncSession, code: str) -> Order:
     order = await OrderRepository(session).by_receipt_code(normalise_receipt_code(code))
     if order is None or order.status != "paid":
@@ -44,5 +75,12 @@ async def order_by_receipt_code(session: AsyncSession, code: str) -> Order:
     return order
 
 
-def receipt_filename(order_id: uuid.UUID) -> str:
-    return f"receipt-{order_id.hex}.pdf"
+def receipt_status(order: Order) -> Literal["valid", "partly_refunded", "refunded"]:
+    """What the receipt is worth now: refunds of the order's payment void it in part or whole."""
+    if order.refunded_fen == 0:
+        return "valid"
+    return "refunded" if order.refunded_fen >= order.amount_fen else "partly_refunded"
+
+
+def receipt_filename(order_no: str) -> str:
+    return f"receipt-{order_no}.pdf"

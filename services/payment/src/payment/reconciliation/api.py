@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, status
 
 from educert_common.app import SessionDep
-from educert_common.auth import Principal, require_roles
+from educert_common.auth import Operator
 from educert_common.errors import NotFound
 from educert_common.http.pagination import Page, PageParams, page_params
 from payment.exceptions import ChannelUnavailable
@@ -16,7 +16,6 @@ from payment.reconciliation.schemas import MismatchOut, RunCreate, RunDetail, Ru
 from payment.runtime import AuditDep, ProvidersDep
 
 router = APIRouter(prefix="/reconciliation", tags=["payment operations"])
-OperatorDep = Annotated[Principal, Depends(require_roles("operator", "admin"))]
 
 
 async def _detail(session: SessionDep, run_id: uuid.UUID) -> RunDetail:
@@ -31,7 +30,7 @@ async def _detail(session: SessionDep, run_id: uuid.UUID) -> RunDetail:
 @router.post("/runs", response_model=RunDetail, status_code=status.HTTP_201_CREATED)
 async def run_reconciliation(
     body: RunCreate,
-    operator: OperatorDep,
+    operator: Operator,
     session: SessionDep,
     providers: ProvidersDep,
     audit: AuditDep,
@@ -55,7 +54,7 @@ async def run_reconciliation(
 
 @router.get("/runs", response_model=Page[RunOut])
 async def list_runs(
-    operator: OperatorDep,
+    operator: Operator,
     session: SessionDep,
     params: Annotated[PageParams, Depends(page_params)],
 ) -> Any:
@@ -67,6 +66,6 @@ async def list_runs(
 
 
 @router.get("/runs/{run_id}", response_model=RunDetail)
-async def get_run(run_id: uuid.UUID, operator: OperatorDep, session: SessionDep) -> RunDetail:
+async def get_run(run_id: uuid.UUID, operator: Operator, session: SessionDep) -> RunDetail:
     """Show one run with its mismatches."""
     return await _detail(session, run_id)

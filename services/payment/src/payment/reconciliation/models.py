@@ -7,7 +7,7 @@ from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from educert_common.db import UtcDateTime, utcnow
-from payment.models import Base
+from payment.base import Base
 
 
 class ReconciliationRun(Base):

@@ -29,6 +29,28 @@ class RunRepository(Repository[ReconciliationRun]):
         )
         return found is not None
 
+    async def add_with_mismatches(
+        self, run: ReconciliationRun, mismatches: Sequence[ReconciliationMismatch]
+    ) -> ReconciliationRun:
+        """Store a run and its mismatches (the run first: no ORM relationship orders them)."""
+        await self.add(run)  # flushed: its id is set
+        for mismatch in mismatches:
+            mismatch.run_id = run.id
+        self.session.add_all(mismatches)
+        await self.session.flush()
+        return run
+
+    async def refund_mismatch_recorded(self, kind: str, out_refund_no: str) -> bool:
+        found = await self.session.scalar(
+            select(ReconciliationMismatch.id)
+            .where(
+                ReconciliationMismatch.kind == kind,
+                ReconciliationMismatch.out_refund_no == out_refund_no,
+            )
+            .limit(1)
+        )
+        return found is not None
+
     async def mismatches(self, run_id: uuid.UUID) -> Sequence[ReconciliationMismatch]:
         return (
             (

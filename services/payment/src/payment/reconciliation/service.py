@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payment.orders.repository import AttemptRepository
-from payment.orders.service import order_id_from_out_trade_no
+from payment.orders.rules import order_id_from_out_trade_no
 from payment.providers.base import CHINA, ProviderError, StatementLine
 from payment.providers.registry import Providers
 from payment.reconciliation.models import ReconciliationMismatch, ReconciliationRun
@@ -151,7 +151,7 @@ async def reconcile(
                 refund_no=refund_no,
                 ours=refund.amount_fen,
             )
-    run = await runs.add(
+    run = await runs.add_with_mismatches(
         ReconciliationRun(
             id=uuid.uuid4(),
             day=day,
@@ -161,12 +161,9 @@ async def reconcile(
             matched=matched,
             mismatch_count=len(mismatches),
             requested_by=actor,
-        )
+        ),
+        mismatches,
     )
-    for item in mismatches:
-        item.run_id = run.id
-        session.add(item)
-    await session.flush()
     if mismatches:
         logger.warning(
             "reconciliation found mismatches",

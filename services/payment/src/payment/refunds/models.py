@@ -16,7 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from educert_common.db import UtcDateTime, utcnow
-from payment.models import Base
+from payment.base import Base
 
 # requested -> processing -> succeeded | failed (requested -> succeeded when synchronous);
 # requested -> unknown (no definite answer after the tries) -> queried: processing | succeeded

@@ -17,7 +17,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from educert_common.audit import AuditLog
@@ -42,6 +41,7 @@ from payment.providers.base import (
 )
 from payment.providers.registry import Providers
 from payment.reconciliation.models import ReconciliationMismatch, ReconciliationRun
+from payment.reconciliation.repository import RunRepository
 from payment.refunds.models import Refund
 from payment.refunds.repository import RefundRepository
 
@@ -142,7 +142,12 @@ async def refund_order(
     return refund
 
 
-async def list_refunds(session: AsyncSession, order_id: uuid.UUID) -> list[Refund]:
+async def list_refunds(
+    session: AsyncSession, order_id: uuid.UUID, *, owner: uuid.UUID | None
+) -> list[Refund]:
+    """The refunds of an order the caller may see (NotFound otherwise, never Forbidden)."""
+    if await OrderRepository(session).visible(order_id, owner=owner) is None:
+        raise OrderNotFound()
     return list(await RefundRepository(session).of_order(order_id))
 
 
@@ -252,41 +257,34 @@ async def _correct_failed(
 
 async def _record_mismatch(session: AsyncSession, refund: Refund, attempt: PaymentAttempt) -> None:
     """A reconciliation entry operators see (`GET /reconciliation/runs`), once per refund."""
-    existing = await session.scalar(
-        select(ReconciliationMismatch.id)
-        .where(
-            ReconciliationMismatch.kind == "refund_over_paid",
-            ReconciliationMismatch.out_refund_no == refund.out_refund_no,
-        )
-        .limit(1)
-    )
-    if existing is not None:
+    runs = RunRepository(session)
+    if await runs.refund_mismatch_recorded("refund_over_paid", refund.out_refund_no):
         return
-    run = ReconciliationRun(
-        id=uuid.uuid4(),
-        day=utcnow().astimezone(CHINA).date(),
-        channel=refund.channel,
-        status="alert",  # not a statement run: the daily job does not count it
-        provider_lines=1,
-        matched=0,
-        mismatch_count=1,
-        error="refund reported made after it failed; re-reserving it would exceed what was paid",
-        requested_by="refund-notice",
+    await runs.add_with_mismatches(
+        ReconciliationRun(
+            id=uuid.uuid4(),
+            day=utcnow().astimezone(CHINA).date(),
+            channel=refund.channel,
+            status="alert",  # not a statement run: the daily job does not count it
+            provider_lines=1,
+            matched=0,
+            mismatch_count=1,
+            error=(
+                "refund reported made after it failed; re-reserving it would exceed what was paid"
+            ),
+            requested_by="refund-notice",
+        ),
+        [
+            ReconciliationMismatch(
+                kind="refund_over_paid",
+                entry="refund",
+                out_trade_no=refund.order_id.hex,
+                out_refund_no=refund.out_refund_no,
+                provider_amount_fen=refund.amount_fen,
+                our_amount_fen=attempt.amount_fen - attempt.reserved_fen,
+            )
+        ],
     )
-    session.add(run)
-    await session.flush()  # no ORM relationship orders the two inserts
-    session.add(
-        ReconciliationMismatch(
-            run_id=run.id,
-            kind="refund_over_paid",
-            entry="refund",
-            out_trade_no=refund.order_id.hex,
-            out_refund_no=refund.out_refund_no,
-            provider_amount_fen=refund.amount_fen,
-            our_amount_fen=attempt.amount_fen - attempt.reserved_fen,
-        )
-    )
-    await session.flush()
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,0 @@
-"""Typed domain errors of the certification service (subclasses of DomainError)."""

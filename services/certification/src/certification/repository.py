@@ -1,1 +1,0 @@
-"""All SQL of the certification service (subclasses of educert_common.repository.Repository)."""

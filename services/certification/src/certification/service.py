@@ -1,1 +1,0 @@
-"""Domain rules of the certification service; functions flush, the calling scope commits."""

@@ -1,0 +1,18 @@
+"""The declarative base, messaging tables, idempotency store and audit log shared by payment's
+sub-packages (their models import `Base` from here; `payment.models` gathers every table)."""
+
+from sqlalchemy.orm import DeclarativeBase
+
+from educert_common.audit import AuditLog
+from educert_common.db import service_metadata
+from educert_common.events.tables import MessagingTables
+from educert_common.idempotency import IdempotencyStore
+
+
+class Base(DeclarativeBase):
+    metadata = service_metadata()
+
+
+messaging = MessagingTables.define(Base.metadata)
+idempotency = IdempotencyStore.define(Base.metadata)
+audit = AuditLog.define(Base.metadata)

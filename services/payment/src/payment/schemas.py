@@ -1,2 +1,0 @@
-"""Request and response models live in the domain sub-packages: payment.orders.schemas,
-payment.refunds.schemas, payment.reconciliation.schemas."""

@@ -1,1 +1,0 @@
-"""Typed domain errors of the records service (subclasses of DomainError)."""

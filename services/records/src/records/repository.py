@@ -1,1 +1,0 @@
-"""All SQL of the records service (subclasses of educert_common.repository.Repository)."""

@@ -1,1 +1,0 @@
-"""Domain rules of the records service; functions flush, the calling scope commits."""
