@@ -2,10 +2,9 @@
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 
 from educert_common.db import Database
 from educert_common.testing.infra import (
@@ -39,20 +38,15 @@ def _clean_up_after_run() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-async def tokens(migrated_services: None) -> AsyncIterator[Tokens]:
+async def tokens(migrated_services: None) -> Tokens:
+    """Tokens signed with identity's active signing key, as identity would issue them."""
     from identity.config import IdentitySettings
-
-    database = Database.connect(IdentitySettings().resolved_database_url(), pool_size=2)
     from identity.service import signing_key_pem
 
-    async with database.transaction() as session:
-        kid, private_pem = await signing_key_pem(session)
-    public_pem = (
-        serialization.load_pem_private_key(private_pem.encode(), password=None)
-        .public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
+    database = Database.connect(IdentitySettings().resolved_database_url(), pool_size=2)
     try:
-        yield Tokens(database, kid, private_pem, public_pem)
+        async with database.transaction() as session:
+            kid, private_pem = await signing_key_pem(session)
     finally:
         await database.dispose()
+    return Tokens.from_private_pem(kid, private_pem)

@@ -9,15 +9,15 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from educert_common.auth.testing import (
+from educert_common.settings import SERVICE_NAMES
+from educert_common.testing.tokens import (
+    Tokens,
     access_claims,
     hs256_token,
     sign_rs256,
     tamper_payload,
     unsigned_token,
 )
-from educert_common.settings import SERVICE_NAMES
-from educert_common.testing.tokens import Tokens
 from educert_common.testing.waiting import wait_until
 from educert_gateway.testing import ALLOWED_ORIGIN, MAX_BODY_BYTES, Platform
 

@@ -1,8 +1,11 @@
 """TokenVerifier: RS256 only, signature first, every claim checked, keys and tokens cached."""
 
+import json
+import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -19,49 +22,57 @@ from educert_common.auth import (
     require_roles,
     require_scopes,
 )
-from educert_common.auth.testing import (
+from educert_common.errors import NotFound
+from educert_common.http.problems import install_problem_handlers
+from educert_common.settings import PlatformSettings
+from educert_common.testing.processes import free_port
+from educert_common.testing.tokens import (
+    Tokens,
     access_claims,
     hs256_token,
     sign_rs256,
     tamper_payload,
     unsigned_token,
 )
-from educert_common.errors import NotFound
-from educert_common.http.problems import install_problem_handlers
-from educert_common.settings import PlatformSettings
-from educert_common.testing.processes import RunningProcess, free_port
-from educert_common.testing.tokens import Tokens
 
 
 @pytest.fixture(scope="module")
-async def identity(
-    migrated_services: None, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[RunningProcess]:
-    process = RunningProcess(
-        "identity", "identity.main:create_app", log_dir=tmp_path_factory.mktemp("auth")
-    ).start()
+def keys() -> Tokens:
+    """A signing key of the tests' own: libs/common depends on no service."""
+    return Tokens.generate()
+
+
+@pytest.fixture(scope="module")
+def jwks(keys: Tokens) -> Iterator[str]:
+    """A real HTTP server publishing the key set, as identity's JWKS endpoint does; its URL."""
+    body = json.dumps(keys.jwks()).encode()
+
+    class Publish(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Publish)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
     try:
-        await process.wait_ready()
-        yield process
+        yield f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json"
     finally:
-        process.stop()
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture
-def keys(tokens: Tokens) -> Tokens:
-    """Identity's signing key, as the root fixture exposes it."""
-    return tokens
-
-
-def jwks_url(identity: RunningProcess) -> str:
-    return f"{identity.url}/api/v1/identity/.well-known/jwks.json"
-
-
-@pytest.fixture
-async def verifier(identity: RunningProcess) -> AsyncIterator[TokenVerifier]:
+async def verifier(jwks: str) -> AsyncIterator[TokenVerifier]:
     settings = PlatformSettings()
     checker = TokenVerifier(
-        jwks_url=jwks_url(identity), issuer=settings.jwt_issuer, audience=settings.jwt_audience
+        jwks_url=jwks, issuer=settings.jwt_issuer, audience=settings.jwt_audience
     )
     try:
         yield checker
@@ -132,12 +143,11 @@ async def test_hs256_signed_with_the_public_key_is_refused(
 async def test_embedded_keys_in_the_header_are_ignored(
     verifier: TokenVerifier, keys: Tokens
 ) -> None:
-    from identity.service import generate_key_pair
-
-    _, attacker_jwk, attacker_pem = generate_key_pair()
+    attacker = Tokens.generate()
+    attacker_jwk = attacker.public_jwk()
     token = sign_rs256(
         access_claims(),
-        attacker_pem.decode(),
+        attacker.private_pem,
         keys.kid,
         jwk=attacker_jwk,
         jku="http://127.0.0.1:1/jwks.json",
@@ -147,9 +157,7 @@ async def test_embedded_keys_in_the_header_are_ignored(
         await verifier.verify(token)
 
 
-async def test_unknown_kid_refetches_at_most_once_per_interval(
-    identity: RunningProcess, keys: Tokens
-) -> None:
+async def test_unknown_kid_refetches_at_most_once_per_interval(jwks: str, keys: Tokens) -> None:
     settings = PlatformSettings()
     fetches = 0
 
@@ -160,7 +168,7 @@ async def test_unknown_kid_refetches_at_most_once_per_interval(
             return await super()._fetch()
 
     verifier = Counting(
-        jwks_url=jwks_url(identity),
+        jwks_url=jwks,
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
         min_refetch_seconds=60,

@@ -41,13 +41,6 @@ def test_production_refuses_a_development_secret_in_the_shared_settings() -> Non
     assert ExampleSettings(platform=shared, secret_key=vault).platform is shared
 
 
-def test_the_gateway_refuses_development_secrets_too() -> None:
-    from educert_gateway.config import GatewaySettings
-
-    with pytest.raises(ValidationError, match=r"platform\.internal_token"):
-        GatewaySettings(platform=PlatformSettings(environment="production"))
-
-
 def test_database_url_is_derived_from_the_platform_prefix() -> None:
     platform = PlatformSettings(postgres_url="postgresql+asyncpg://db:5432", database_prefix="x_")
 
