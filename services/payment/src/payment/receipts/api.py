@@ -1,6 +1,7 @@
 """Routes of receipts: the owner's PDF, the shared order's PDF and the public verification."""
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, Path, Response
 
@@ -14,7 +15,7 @@ from payment.receipts.render import ReceiptFacts, render_receipt
 from payment.runtime import SettingsDep
 
 router = APIRouter(tags=["payment"])
-PDF = {200: {"content": {"application/pdf": {}}}}
+PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}}
 
 
 def _pdf(facts: ReceiptFacts) -> Response:
