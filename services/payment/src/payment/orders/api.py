@@ -17,7 +17,7 @@ from payment.exceptions import ProxyLinkNotFound, field_error
 from payment.orders import service
 from payment.orders.models import Order
 from payment.orders.repository import OrderRepository
-from payment.orders.rules import proxy_token_well_formed, purpose_label
+from payment.orders.rules import purpose_label
 from payment.orders.schemas import (
     FeeOut,
     FeeUpdate,
@@ -178,11 +178,7 @@ async def create_proxy_link(
 
 
 async def _proxy_order(session: SessionDep, token: str) -> Order:
-    order = (
-        await service.order_by_proxy_token(session, token)
-        if proxy_token_well_formed(token)
-        else None
-    )
+    order = await service.order_by_proxy_token(session, token)
     if order is None:
         raise ProxyLinkNotFound()
     return order

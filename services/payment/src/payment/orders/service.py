@@ -40,6 +40,7 @@ from payment.orders.rules import (
     new_receipt_code,
     order_id_from_out_trade_no,
     proxy_link_usable,
+    proxy_token_well_formed,
     purpose_label,
 )
 from payment.providers.base import (
@@ -240,6 +241,8 @@ async def proxy_link(session: AsyncSession, *, order_id: uuid.UUID, owner: uuid.
 
 async def order_by_proxy_token(session: AsyncSession, token: str) -> Order | None:
     """The order behind a share link while the link is valid (it expires with the order)."""
+    if not proxy_token_well_formed(token):
+        return None
     order = await OrderRepository(session).by_proxy_token(token)
     if order is None or not proxy_link_usable(order, utcnow()):
         return None
