@@ -105,6 +105,13 @@ def development_secrets(settings: BaseModel, prefix: str = "") -> list[str]:
             found += development_secrets(value, f"{prefix}{name}.")
         elif isinstance(value, str) and DEVELOPMENT_SECRET_MARKER in value:
             found.append(prefix + name)
+        elif isinstance(value, dict):
+            # Key rings: retired secrets by key id.
+            found += [
+                f"{prefix}{name}[{key}]"
+                for key, item in value.items()
+                if isinstance(item, str) and DEVELOPMENT_SECRET_MARKER in item
+            ]
     return found
 
 

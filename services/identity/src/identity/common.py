@@ -1,7 +1,7 @@
 """Pieces every identity sub-package uses: settings, ciphers, client address, database."""
 
 import hmac
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -54,13 +54,28 @@ class Secrets:
 
 
 @lru_cache(maxsize=8)
-def _secrets(personal_secret: str, index_secret: str, face_secret: str) -> Secrets:
+def _secrets(
+    personal_secret: str,
+    index_secret: str,
+    face_secret: str,
+    personal_key_id: int = 1,
+    retired_personal_secrets: tuple[tuple[int, str], ...] = (),
+) -> Secrets:
     return Secrets(
-        personal=FieldCipher.from_secret(personal_secret, "identity-personal-data"),
+        personal=personal_data_cipher(personal_secret, personal_key_id, retired_personal_secrets),
         id_index=BlindIndex.from_secret(index_secret, "id_number"),
         code_key=derive_key(personal_secret, "identity-one-time-codes"),
         link_key=derive_key(personal_secret, "identity-activation-links"),
         face_key=face_secret.encode(),
+    )
+
+
+def personal_data_cipher(
+    secret: str, key_id: int, retired: Iterable[tuple[int, str]] = ()
+) -> FieldCipher:
+    """The personal-data key ring: the current secret under its id, retired ones by id."""
+    return FieldCipher.from_secret(
+        secret, "identity-personal-data", key_id=key_id, retired_secrets=dict(retired)
     )
 
 
@@ -69,6 +84,8 @@ def secrets_for(settings: IdentitySettings) -> Secrets:
         settings.personal_data_secret,
         settings.platform.id_number_index_secret,
         settings.face_app_secret,
+        settings.personal_data_key_id,
+        tuple(sorted(settings.personal_data_retired_secrets.items())),
     )
 
 

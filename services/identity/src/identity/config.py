@@ -20,6 +20,12 @@ class IdentitySettings(ServiceSettings):
     # Encrypts ID numbers and validity dates (AES-256-GCM) and keys the one-time-code HMACs
     # and activation-link signatures (separate HKDF-derived keys per purpose).
     personal_data_secret: str = "dev-only-identity-personal-data-secret"
+    # Key ring of that encryption: every ciphertext names its key id (1-255). To rotate, give
+    # the new secret a new id and keep the old one here, by id, until `educert-admin
+    # rotate-field-key identity` has re-encrypted every row (docs/identity.md). Retired
+    # secrets only decrypt. As JSON: IDENTITY_PERSONAL_DATA_RETIRED_SECRETS='{"1": "..."}'.
+    personal_data_key_id: int = Field(default=1, ge=1, le=255)
+    personal_data_retired_secrets: dict[int, str] = Field(default_factory=dict)
     # How long a new signing key signs before the next one takes over.
     signing_key_lifetime_days: int = Field(default=90, ge=1)
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=3600)
@@ -109,6 +115,26 @@ class IdentitySettings(ServiceSettings):
                     f"IDENTITY_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR network"
                 ) from None
         return value
+
+    @field_validator("personal_data_retired_secrets")
+    @classmethod
+    def _check_retired_key_ids(cls, value: dict[int, str]) -> dict[int, str]:
+        for key_id, secret in value.items():
+            if not 1 <= key_id <= 255 or not secret:
+                raise ValueError(
+                    "IDENTITY_PERSONAL_DATA_RETIRED_SECRETS maps key ids 1-255 to non-empty "
+                    f"secrets (got id {key_id})"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _current_key_is_not_retired(self) -> "IdentitySettings":
+        if self.personal_data_key_id in self.personal_data_retired_secrets:
+            raise ValueError(
+                f"IDENTITY_PERSONAL_DATA_KEY_ID={self.personal_data_key_id} is also listed in "
+                "IDENTITY_PERSONAL_DATA_RETIRED_SECRETS: give the new secret a new id"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_development_registry_in_production(self) -> "IdentitySettings":
