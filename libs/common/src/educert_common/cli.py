@@ -1,4 +1,5 @@
-"""Command-line tools: `educert-migrate` and `educert-platform` (what `make run` calls)."""
+"""Command-line tools: `educert-migrate`, `educert-platform` (what `make run` calls) and
+`educert-admin` (operator tasks: the first admin, field-key rotation)."""
 
 import argparse
 import asyncio
@@ -56,6 +57,82 @@ def platform_main(argv: list[str] | None = None) -> None:
         return
     migrate_main([])
     sys.exit(run_platform(settings))
+
+
+def admin_main(argv: list[str] | None = None) -> None:
+    """Operator tasks run against a service's database (also in production)."""
+    parser = argparse.ArgumentParser(prog="educert-admin", description=admin_main.__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    create = sub.add_parser(
+        "create-admin",
+        help="create the first admin in identity and print a one-time password-set code",
+    )
+    create.add_argument("--email", required=True, help="the admin's e-mail address")
+    create.add_argument("--username", default="admin", help="login name (default: admin)")
+    create.add_argument(
+        "--force",
+        action="store_true",
+        help="even though an admin exists: add another, or give an existing admin a new code",
+    )
+    rotate = sub.add_parser(
+        "rotate-field-key",
+        help="re-encrypt a service's encrypted columns under its current field key",
+    )
+    rotate.add_argument("service", choices=SERVICE_NAMES)
+    rotate.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
+    rotate.add_argument(
+        "--check", action="store_true", help="only count rows per key id, change nothing"
+    )
+    args = parser.parse_args(argv)
+    if args.command == "create-admin":
+        try:
+            bootstrap = importlib.import_module("identity.staff.bootstrap")
+        except ModuleNotFoundError:
+            parser.error("create-admin runs where identity is installed (its image)")
+        sys.exit(bootstrap.command(email=args.email, username=args.username, force=args.force))
+    sys.exit(asyncio.run(_rotate_field_key(args.service, args.batch_size, check=args.check)))
+
+
+async def _rotate_field_key(service: str, batch_size: int, *, check: bool) -> int:
+    from educert_common.db import Database
+    from educert_common.field_keys import RotationFailed, count_by_key, rotate_columns
+
+    try:
+        fields = importlib.import_module(f"{service}.encrypted_fields")
+    except ModuleNotFoundError:
+        print(f"{service} stores no encrypted columns; nothing to rotate.")
+        return 0
+    _, settings = service_definition(service)
+    columns = fields.encrypted_columns(settings)
+    database = Database.connect(settings.resolved_database_url(), pool_size=2)
+    try:
+        if check:
+            for name, counts in (await count_by_key(database, columns)).items():
+                print(f"{name}: {_per_key(counts)}")
+            return 0
+        reports = await rotate_columns(database, columns, batch_size=max(1, batch_size))
+    except RotationFailed as failure:
+        print(f"rotate-field-key stopped: {failure}", file=sys.stderr)
+        return 2
+    finally:
+        await database.dispose()
+    remaining = 0
+    for report in reports:
+        remaining += report.remaining
+        print(
+            f"{report.name}: re-encrypted {report.rotated}; now {_per_key(report.keys_after)}",
+            flush=True,
+        )
+    current = columns[0].cipher.key_id if columns else None
+    if remaining:
+        print(f"{remaining} rows were busy and still use an older key: run the command again.")
+        return 1
+    print(f"Every encrypted value of {service} uses key id {current}; retired keys can go.")
+    return 0
+
+
+def _per_key(counts: dict[int, int]) -> str:
+    return ", ".join(f"key {key}: {n}" for key, n in sorted(counts.items())) or "no rows"
 
 
 if __name__ == "__main__":
