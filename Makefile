@@ -4,7 +4,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 
-.PHONY: run test install check-infra migrate lint format bench bench-gateway bench-events \
+.PHONY: run test install admin check-infra migrate lint format bench bench-gateway bench-events \
 	bench-identity bench-notification bench-payment bench-receipts clean
 
 ## install: create the virtual environment and install the whole workspace from uv.lock
@@ -22,6 +22,11 @@ test: install
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+## admin: the first admin (make admin ADMIN_EMAIL=you@example.com [ADMIN_USERNAME=admin] [FORCE=1])
+admin: install
+	@test -n "$(ADMIN_EMAIL)" || { echo "usage: make admin ADMIN_EMAIL=you@example.com [ADMIN_USERNAME=admin] [FORCE=1]" >&2; exit 2; }
+	@$(VENV)/bin/educert-admin create-admin --email "$(ADMIN_EMAIL)" --username "$(or $(ADMIN_USERNAME),admin)" $(if $(FORCE),--force)
 
 check-infra: install
 	@$(VENV)/bin/educert-platform check

@@ -765,3 +765,53 @@ def test_k8s_runs_no_development_stand_ins() -> None:
                 command = " ".join(container.get("command", []) + container.get("args", []))
                 for _, app, _ in STAND_INS.values():
                     assert app.split(":")[0] not in command, (path, command)
+
+
+# ---------------------------------------------------------------- operator tasks
+
+
+def test_k8s_create_admin_job_runs_the_bootstrap_with_identitys_production_settings() -> None:
+    """The first admin in production: a Job in identity's image, with identity's settings."""
+    job = _of_kind("Job")["educert-create-admin"]
+    spec = job["spec"]
+    # Never retried behind the operator's back, and the log with the code does not linger.
+    assert spec["backoffLimit"] == 0
+    assert 0 < spec["ttlSecondsAfterFinished"] <= 3600
+    pod = spec["template"]["spec"]
+    assert pod["restartPolicy"] == "Never"
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    (container,) = pod["containers"]
+    _, identity = _main_container("identity")
+    assert container["image"] == identity["image"]
+    assert container["envFrom"] == identity["envFrom"]
+    command = container["command"] + container["args"]
+    assert command[:2] == ["educert-admin", "create-admin"]
+    assert "--force" not in command
+    # $(VAR) in args is expanded by Kubernetes from the container's own env.
+    declared = {item["name"] for item in container.get("env", [])}
+    assert set(re.findall(r"\$\((\w+)\)", " ".join(command))) <= declared
+    assert "--email" in command
+    security = container["securityContext"]
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["allowPrivilegeEscalation"] is False
+    assert container["resources"]["limits"]["memory"]
+    mounts = {m["mountPath"] for m in container.get("volumeMounts", [])}
+    assert "/tmp" in mounts
+    # The settings the command builds are identity's production ones (refusing dev values).
+    env, _ = _k8s_env(container)
+    settings = _build("identity", env)
+    assert settings.platform.environment == "production"
+    assert _development_values(settings) == []
+    assert settings.database_url
+
+
+def test_k8s_create_admin_job_is_applied_on_demand_with_the_release_image() -> None:
+    main = yaml.safe_load((K8S / "kustomization.yaml").read_text(encoding="utf-8"))
+    assert not any("create-admin" in entry for entry in main["resources"])
+    own = yaml.safe_load((K8S / "create-admin" / "kustomization.yaml").read_text("utf-8"))
+    for entry in own["resources"]:
+        assert (K8S / "create-admin" / entry).is_file(), entry
+    assert own["namespace"] == main["namespace"]
+    release = {image["name"]: image for image in main["images"]}
+    for image in own["images"]:
+        assert image == release[image["name"]], "the Job must run the deployed identity image"
