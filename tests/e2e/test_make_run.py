@@ -2,14 +2,17 @@
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
+from jose import jwt
 
 from educert_common.settings import SERVICE_NAMES
 from educert_common.testing.processes import free_port
@@ -37,6 +40,74 @@ def processes_mentioning(marker: str) -> list[int]:
         if marker in cmdline and str(os.getpid()) != entry.name:
             found.append(int(entry.name))
     return found
+
+
+LOGIN_LINE = re.compile(r"^ {4}(\w+) +(\S+) / (\S+)", re.MULTILINE)
+
+
+def printed_logins(text: str) -> list[tuple[str, str, str]]:
+    """(role, identifier, password) of every demo account the banner lists."""
+    return LOGIN_LINE.findall(text.split("Demo accounts", 1)[-1]) if "Demo accounts" in text else []
+
+
+async def banner_printed(log: Path) -> bool:
+    text = await asyncio.to_thread(log.read_text, errors="replace")
+    return "Press Ctrl-C to stop." in text
+
+
+async def demo_logins_work(client: httpx.AsyncClient, logins: list[tuple[str, str, str]]) -> None:
+    roles = sorted(role for role, _, _ in logins)
+    assert roles == sorted(
+        ["admin", "operator", "reviewer", "institution_staff", "applicant", "applicant"]
+    ), logins
+    for role, identifier, password in logins:
+        response = await client.post(
+            "/api/v1/identity/login",
+            json={"identifier": identifier, "password": password},
+            timeout=30,
+        )
+        assert response.status_code == 200, (identifier, response.text)
+        token = response.json()["access_token"]
+        assert role in jwt.get_unverified_claims(token)["roles"]
+        if role == "applicant":
+            # The development registry knows the demo students: real-name checks pass.
+            checked = await client.post(
+                "/api/v1/identity/me/realname-verification",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
+            )
+            assert checked.status_code == 200, checked.text
+            assert checked.json()["realname_status"] == "verified"
+
+
+async def demo_rows() -> dict[str, int]:
+    """What the seed wrote to identity's database (this run's)."""
+    from educert_common.crypto import BlindIndex
+    from educert_common.seed import DEMO_STAFF, DEMO_STUDENTS, SEED_ACTOR
+    from educert_common.settings import PlatformSettings
+    from identity.config import IdentitySettings
+
+    index = BlindIndex.from_secret(PlatformSettings().id_number_index_secret, "id_number")
+    usernames = [account.username for account in (*DEMO_STAFF, *DEMO_STUDENTS)]
+    hashes = [index.of(student.id_number) for student in DEMO_STUDENTS]
+    connection = await asyncpg.connect(
+        IdentitySettings().resolved_database_url().replace("+asyncpg", "")
+    )
+    try:
+        audit = "SELECT count(*) FROM audit_entries WHERE actor = $1 AND action = $2"
+        return {
+            "users": await connection.fetchval(
+                "SELECT count(*) FROM users WHERE username = ANY($1::text[])", usernames
+            ),
+            "registry": await connection.fetchval(
+                "SELECT count(*) FROM registry_people WHERE id_number_hash = ANY($1::text[])",
+                hashes,
+            ),
+            "staff_created": await connection.fetchval(audit, SEED_ACTOR, "staff.created"),
+            "registry_imports": await connection.fetchval(audit, SEED_ACTOR, "registry.imported"),
+        }
+    finally:
+        await connection.close()
 
 
 async def gateway_ready(port: int, make: subprocess.Popen[bytes]) -> bool:
@@ -86,8 +157,10 @@ async def test_make_run_starts_the_platform_and_ctrl_c_stops_all_of_it(
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports['gateway']}") as client:
             docs = await client.get("/docs", timeout=5)
             through_gateway = await client.get("/api/v1/records/about", timeout=5)
-        assert docs.status_code == 200
-        assert through_gateway.json()["service"] == "records"
+            assert docs.status_code == 200
+            assert through_gateway.json()["service"] == "records"
+            await wait_until(lambda: banner_printed(log), timeout=30, message="the banner")
+            await demo_logins_work(client, printed_logins(log.read_text(errors="replace")))
 
         os.killpg(make.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
         await asyncio.to_thread(make.wait, 60)
@@ -99,9 +172,43 @@ async def test_make_run_starts_the_platform_and_ctrl_c_stops_all_of_it(
     text = log.read_text(errors="replace")
     assert f"http://127.0.0.1:{ports['gateway']}/docs" in text, text[-3000:]
     assert "EduCert stopped." in text, text[-3000:]
+
+    # Seeding again (what every later start does) finds the demo data and adds nothing.
+    counts = await demo_rows()
+    again = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "educert_common.cli", "seed"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr
+    assert printed_logins(again.stdout) == printed_logins(text)
+    assert counts == {"users": 6, "registry": 2, "staff_created": 4, "registry_imports": 1}
+    assert await demo_rows() == counts
     assert not [name for name, port in ports.items() if port_open(port)]
     assert processes_mentioning(f"--port {ports['records']}") == []
     assert processes_mentioning(f"--port {ports['gateway']}") == []
+
+
+def test_production_never_seeds_demo_data() -> None:
+    env = {**os.environ, "EDUCERT_ENVIRONMENT": "production"}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "educert_common.cli", "seed"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert "never seeded in production" in result.stderr
+    assert "educert-admin create-admin" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(

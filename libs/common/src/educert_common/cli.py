@@ -38,16 +38,29 @@ def migrate_main(argv: list[str] | None = None) -> None:
 
 
 def platform_main(argv: list[str] | None = None) -> None:
-    """Check PostgreSQL and RabbitMQ, migrate, and run every process until Ctrl-C."""
+    """Check PostgreSQL and RabbitMQ, migrate, seed demo data, and run every process."""
+    from educert_common.devinfra import ensure_infrastructure
     from educert_common.devrun import check_infrastructure, run_platform
+    from educert_common.seed import SeedRefused, refuse_in_production
 
     parser = argparse.ArgumentParser(prog="educert-platform", description=platform_main.__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("check", help="say whether PostgreSQL and RabbitMQ can be reached")
-    sub.add_parser("run", help="migrate and run all processes in the foreground")
+    sub.add_parser("run", help="migrate, seed and run all processes in the foreground")
+    sub.add_parser("seed", help="migrate and create the demo data (development only)")
     args = parser.parse_args(argv)
     settings = PlatformSettings()
-    problems = asyncio.run(check_infrastructure(settings))
+    if args.command == "seed":
+        try:
+            refuse_in_production(settings)
+        except SeedRefused as refused:
+            print(refused, file=sys.stderr)
+            sys.exit(2)
+    if args.command == "check":
+        # Only says: `make test` must not start servers on a machine it was not told to.
+        problems = asyncio.run(check_infrastructure(settings))
+    else:
+        problems = asyncio.run(ensure_infrastructure(settings))
     if problems:
         for problem in problems:
             print(problem, file=sys.stderr)
@@ -56,7 +69,25 @@ def platform_main(argv: list[str] | None = None) -> None:
         print("PostgreSQL and RabbitMQ are reachable.")
         return
     migrate_main([])
-    sys.exit(run_platform(settings))
+    demo = _seed(settings)
+    if args.command == "seed":
+        print(demo or "No service contributes demo data.")
+        return
+    sys.exit(run_platform(settings, banner=demo))
+
+
+def _seed(settings: PlatformSettings) -> str:
+    """Seed the demo data and describe its logins ('' in production, where nothing is seeded)."""
+    from educert_common.devrun import gateway_url
+    from educert_common.seed import SeedRefused, describe, run_seed
+
+    try:
+        logins = asyncio.run(run_seed(settings))
+    except SeedRefused as reason:
+        print(f"No demo data: {reason}", flush=True)
+        return ""
+    base = gateway_url(settings)
+    return describe(logins, f"{base}/docs", f"{base}/api/v1/identity/login")
 
 
 def admin_main(argv: list[str] | None = None) -> None:

@@ -16,6 +16,7 @@ import aio_pika
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from educert_common.devinfra import POSTGRES, RABBITMQ, Unreachable
 from educert_common.settings import SERVICE_NAMES, PlatformSettings
 
 STARTUP_DEADLINE_SECONDS = 60.0
@@ -28,9 +29,9 @@ POSTGRES_HINT = (
 RABBITMQ_HINT = "start it with: rabbitmq-server -detached  (or: docker compose up -d rabbitmq)"
 
 
-async def check_infrastructure(settings: PlatformSettings) -> list[str]:
-    """Return one readable line per dependency that cannot be reached (empty when all are)."""
-    problems = []
+async def probe_infrastructure(settings: PlatformSettings) -> list[Unreachable]:
+    """Every dependency that cannot be reached, with where and a readable problem line."""
+    unreachable = []
     postgres = make_url(settings.postgres_url)
     try:
         connection = await asyncpg.connect(
@@ -43,20 +44,35 @@ async def check_infrastructure(settings: PlatformSettings) -> list[str]:
         )
         await connection.close()
     except Exception as exc:
-        problems.append(
-            f"PostgreSQL is not reachable at {postgres.host}:{postgres.port or 5432} "
-            f"({type(exc).__name__}: {exc}); {POSTGRES_HINT}"
+        unreachable.append(
+            Unreachable(
+                POSTGRES,
+                postgres.host or "127.0.0.1",
+                f"PostgreSQL is not reachable at {postgres.host}:{postgres.port or 5432} "
+                f"({type(exc).__name__}: {exc}); {POSTGRES_HINT}",
+                postgres.port or 5432,
+            )
         )
     try:
         broker = await aio_pika.connect(settings.broker_url, timeout=5)
         await broker.close()
     except Exception as exc:
         where = urlsplit(settings.broker_url)
-        problems.append(
-            f"RabbitMQ is not reachable at {where.hostname}:{where.port or 5672} "
-            f"({type(exc).__name__}: {exc}); {RABBITMQ_HINT}"
+        unreachable.append(
+            Unreachable(
+                RABBITMQ,
+                where.hostname or "127.0.0.1",
+                f"RabbitMQ is not reachable at {where.hostname}:{where.port or 5672} "
+                f"({type(exc).__name__}: {exc}); {RABBITMQ_HINT}",
+                where.port or 5672,
+            )
         )
-    return problems
+    return unreachable
+
+
+async def check_infrastructure(settings: PlatformSettings) -> list[str]:
+    """Return one readable line per dependency that cannot be reached (empty when all are)."""
+    return [dependency.problem for dependency in await probe_infrastructure(settings)]
 
 
 @dataclass
@@ -141,8 +157,16 @@ def _ready(port: int, host: str) -> bool:
         return False
 
 
-def run_platform(settings: PlatformSettings) -> int:
-    """Start every process, wait until all are ready, print where the docs are, stop on Ctrl-C."""
+def gateway_url(settings: PlatformSettings) -> str:
+    """Where `make run`'s gateway answers (the docs, the API)."""
+    return f"http://{settings.host}:{int(os.environ.get('GATEWAY_PORT', '8000'))}"
+
+
+def run_platform(settings: PlatformSettings, *, banner: str = "") -> int:
+    """Start every process, wait until all are ready, print where the docs are, stop on Ctrl-C.
+
+    `banner` (the demo logins) is printed with the docs URL once everything answers.
+    """
     processes = planned_processes(settings)
     width = max(len(p.name) for p in processes)
     stop = threading.Event()
@@ -178,6 +202,7 @@ def run_platform(settings: PlatformSettings) -> int:
             f"  API docs (whole platform): http://{host}:{gateway}/docs\n"
             f"  OpenAPI document:          http://{host}:{gateway}/openapi.json\n"
             f"  Gateway readiness:         http://{host}:{gateway}/readyz\n"
+            f"{banner}"
             f"Press Ctrl-C to stop.\n",
             flush=True,
         )
