@@ -71,13 +71,15 @@ def platform_main(argv: list[str] | None = None) -> None:
     migrate_main([])
     demo = _seed(settings)
     if args.command == "seed":
+        if demo is None:
+            sys.exit(1)
         print(demo or "No service contributes demo data.")
         return
-    sys.exit(run_platform(settings, banner=demo))
+    sys.exit(run_platform(settings, banner=demo or ""))
 
 
-def _seed(settings: PlatformSettings) -> str:
-    """Seed the demo data and describe its logins ('' in production, where nothing is seeded)."""
+def _seed(settings: PlatformSettings) -> str | None:
+    """Seed the demo data and describe its logins ('' in production, None if seeding failed)."""
     from educert_common.devrun import gateway_url
     from educert_common.seed import SeedRefused, describe, run_seed
 
@@ -86,6 +88,10 @@ def _seed(settings: PlatformSettings) -> str:
     except SeedRefused as reason:
         print(f"No demo data: {reason}", flush=True)
         return ""
+    except Exception as failure:
+        # A development convenience must not keep the platform from starting; say why.
+        print(f"Demo data could not be seeded ({type(failure).__name__}: {failure})", flush=True)
+        return None
     base = gateway_url(settings)
     return describe(logins, f"{base}/docs", f"{base}/api/v1/identity/login")
 

@@ -193,3 +193,16 @@ async def test_a_row_under_an_unknown_key_stops_the_rotation_with_its_name(
             await session.execute(
                 text("DELETE FROM registry_people WHERE id = :id"), {"id": row_id}
             )
+
+
+def test_a_service_without_encrypted_columns_has_nothing_to_rotate() -> None:
+    admin = Path(sys.executable).parent / "educert-admin"
+    done = subprocess.run(
+        [str(admin), "rotate-field-key", "payment"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "payment stores no encrypted columns" in done.stdout
