@@ -4,6 +4,7 @@
 import argparse
 import asyncio
 import importlib
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -122,10 +123,9 @@ def admin_main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     if args.command == "create-admin":
-        try:
-            bootstrap = importlib.import_module("identity.staff.bootstrap")
-        except ModuleNotFoundError:
+        if importlib.util.find_spec("identity") is None:
             parser.error("create-admin runs where identity is installed (its image)")
+        bootstrap = importlib.import_module("identity.staff.bootstrap")
         sys.exit(bootstrap.command(email=args.email, username=args.username, force=args.force))
     sys.exit(asyncio.run(_rotate_field_key(args.service, args.batch_size, check=args.check)))
 
@@ -134,11 +134,13 @@ async def _rotate_field_key(service: str, batch_size: int, *, check: bool) -> in
     from educert_common.db import Database
     from educert_common.field_keys import RotationFailed, count_by_key, rotate_columns
 
-    try:
-        fields = importlib.import_module(f"{service}.encrypted_fields")
-    except ModuleNotFoundError:
+    if importlib.util.find_spec(service) is None:
+        print(f"{service} is not installed here; run this in {service}'s image.", file=sys.stderr)
+        return 2
+    if importlib.util.find_spec(f"{service}.encrypted_fields") is None:
         print(f"{service} stores no encrypted columns; nothing to rotate.")
         return 0
+    fields = importlib.import_module(f"{service}.encrypted_fields")
     _, settings = service_definition(service)
     columns = fields.encrypted_columns(settings)
     database = Database.connect(settings.resolved_database_url(), pool_size=2)
