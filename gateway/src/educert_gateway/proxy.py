@@ -208,7 +208,8 @@ class Proxy:
             elif name == b"host":
                 host = value
             elif name == b"x-forwarded-for":
-                forwarded_for = value
+                # Several headers form one list, in order (RFC 9110 §5.3).
+                forwarded_for = value if forwarded_for is None else forwarded_for + b", " + value
             elif name in (b"x-request-id", b"x-forwarded-proto", b"x-forwarded-host"):
                 pass
             else:
@@ -237,10 +238,9 @@ class Proxy:
                 raise Rejected(413)
 
         peer = scope["client"][0] if scope.get("client") else "unknown"
+        chain = forwarded_for.decode("latin-1") if forwarded_for else None
         # Behind an ingress the peer is the ingress; the client is in X-Forwarded-For.
-        client_ip = self.trusted_proxies.client(
-            peer, forwarded_for.decode("latin-1") if forwarded_for else None
-        )
+        client_ip = self.trusted_proxies.client(peer, chain)
         principal, credential = await self._authenticate(authorization, api_key, client_ip)
         if credential is not None:
             forwarded.append(("authorization", credential))
@@ -250,12 +250,7 @@ class Proxy:
             raise Rejected(429, headers=[(b"retry-after", retry_after_header(wait).encode())])
 
         forwarded.append(("x-request-id", request_id))
-        forwarded.append(
-            (
-                "x-forwarded-for",
-                f"{forwarded_for.decode('latin-1')}, {peer}" if forwarded_for else peer,
-            )
-        )
+        forwarded.append(("x-forwarded-for", self.trusted_proxies.forward_chain(peer, chain)))
         forwarded.append(("x-forwarded-proto", scope.get("scheme", "http")))
         if host is not None:
             forwarded.append(("x-forwarded-host", host.decode("latin-1")))
