@@ -27,7 +27,7 @@ check-infra: install
 	@$(VENV)/bin/educert-platform check
 
 migrate: install
-	@$(VENV)/bin/educert-migrate
+	@EDUCERT_ENVIRONMENT=$${EDUCERT_ENVIRONMENT:-development} $(VENV)/bin/educert-migrate
 
 lint: install
 	@$(VENV)/bin/ruff check .

@@ -1,9 +1,15 @@
 """Settings of the gateway (environment variables prefixed GATEWAY_)."""
 
-from pydantic import Field, model_validator
+import re
+
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from educert_common.settings import PlatformSettings, refuse_development_secrets
+
+_ORIGIN = re.compile(
+    r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?"
+)
 
 
 class GatewaySettings(BaseSettings):
@@ -31,6 +37,8 @@ class GatewaySettings(BaseSettings):
     # Proxies in front of the gateway (an ingress) whose X-Forwarded-For is believed, as
     # addresses or CIDR networks; the client is the rightmost address not among them.
     trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
+    # Exact origins (scheme://host[:port]) get credentialed CORS; "*" lets any other origin
+    # read answers without credentials (never both for one origin).
     cors_allowed_origins: list[str] = Field(default_factory=list)
     cors_max_age_seconds: int = Field(default=600, ge=0)
     openapi_cache_seconds: float = Field(default=30.0, ge=0)
@@ -38,6 +46,17 @@ class GatewaySettings(BaseSettings):
     # Tokens bought with an API key are reused until this long before they expire.
     api_key_token_margin_seconds: float = Field(default=30.0, ge=0)
     api_key_cache_size: int = Field(default=10_000, ge=1)
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _check_origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"GATEWAY_CORS_ALLOWED_ORIGINS: {origin!r} is neither an exact origin "
+                    "(scheme://host[:port], no path, no wildcard) nor '*'"
+                )
+        return origins
 
     @model_validator(mode="after")
     def _refuse_development_secrets_in_production(self) -> "GatewaySettings":

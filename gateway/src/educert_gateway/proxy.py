@@ -403,14 +403,22 @@ class Proxy:
     # --- CORS ---------------------------------------------------------------------------
 
     def _cors_headers(self, origin: bytes | None) -> list[tuple[bytes, bytes]]:
-        if origin is None or not (self.any_origin or origin in self.allowed_origins):
+        if origin is None:
             return []
-        return [
-            (b"access-control-allow-origin", origin),
-            (b"access-control-allow-credentials", b"true"),
-            (b"access-control-expose-headers", _EXPOSED_HEADERS),
-            (b"vary", b"Origin"),
-        ]
+        if origin in self.allowed_origins:
+            return [
+                (b"access-control-allow-origin", origin),
+                (b"access-control-allow-credentials", b"true"),
+                (b"access-control-expose-headers", _EXPOSED_HEADERS),
+                (b"vary", b"Origin"),
+            ]
+        if self.any_origin:
+            # Any page may read public answers, but never with its visitor's credentials.
+            return [
+                (b"access-control-allow-origin", b"*"),
+                (b"access-control-expose-headers", _EXPOSED_HEADERS),
+            ]
+        return []
 
     async def _preflight(
         self,

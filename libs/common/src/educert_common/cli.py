@@ -38,13 +38,18 @@ def migrate_main(argv: list[str] | None = None) -> None:
 
 def platform_main(argv: list[str] | None = None) -> None:
     """Check PostgreSQL and RabbitMQ, migrate, and run every process until Ctrl-C."""
-    from educert_common.devrun import check_infrastructure, run_platform
+    from educert_common.devrun import (
+        check_infrastructure,
+        run_platform,
+        use_development_environment_unless_set,
+    )
 
     parser = argparse.ArgumentParser(prog="educert-platform", description=platform_main.__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("check", help="say whether PostgreSQL and RabbitMQ can be reached")
     sub.add_parser("run", help="migrate and run all processes in the foreground")
     args = parser.parse_args(argv)
+    use_development_environment_unless_set()
     settings = PlatformSettings()
     problems = asyncio.run(check_infrastructure(settings))
     if problems:
