@@ -8,9 +8,18 @@ PYTHON := $(VENV)/bin/python
 	bench-identity bench-notification bench-payment bench-receipts clean
 
 ## install: create the virtual environment and install the whole workspace from uv.lock
+## (and Debian's chromium for the /docs browser test, when running as root with apt-get)
 install:
 	@command -v uv >/dev/null 2>&1 || test -x "$(UV)" || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
 	@$(UV) sync --frozen --all-packages --quiet
+	@# The /docs test renders the page in Debian's chromium; install it where we can (root, apt).
+	@if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 \
+		&& [ "$$(id -u)" = 0 ]; then \
+		echo "installing chromium (the /docs browser test uses it)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -qq chromium >/dev/null 2>&1 \
+			|| { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; \
+	fi
 
 ## run: install, check PostgreSQL and RabbitMQ, migrate, start all six processes (Ctrl-C stops)
 run: install

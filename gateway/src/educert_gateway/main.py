@@ -5,6 +5,7 @@
 also owns the lifespan: one aiohttp session, the token verifier and the limiter.
 """
 
+import importlib.resources
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +14,7 @@ import aiohttp
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from educert_common.auth import TokenVerifier
@@ -29,6 +31,8 @@ from educert_gateway.openapi import OpenApiAggregator
 from educert_gateway.proxy import API_PREFIX, Proxy
 
 logger = logging.getLogger(__name__)
+
+DOCS_ASSETS_PATH = "/docs/assets"
 
 
 class Gateway:
@@ -136,13 +140,28 @@ class Gateway:
 
         @router.get("/docs", include_in_schema=False)
         async def docs() -> HTMLResponse:
-            return get_swagger_ui_html(openapi_url="/openapi.json", title="EduCert API")
+            return get_swagger_ui_html(
+                openapi_url="/openapi.json",
+                title="EduCert API",
+                swagger_js_url=f"{DOCS_ASSETS_PATH}/swagger-ui-bundle.js",
+                swagger_css_url=f"{DOCS_ASSETS_PATH}/swagger-ui.css",
+                swagger_favicon_url=f"{DOCS_ASSETS_PATH}/favicon.png",
+                # No badge from the public validator service: nothing leaves the network.
+                swagger_ui_parameters={"validatorUrl": None},
+            )
 
         @router.get("/", include_in_schema=False)
         async def root(request: Request) -> JSONResponse:
             return JSONResponse({"docs": "/docs", "openapi": "/openapi.json"})
 
         app.include_router(router)
+        # Swagger UI's files come from a package (pinned in uv.lock), not from a CDN, so the
+        # docs work on a network without internet.
+        app.mount(
+            DOCS_ASSETS_PATH,
+            StaticFiles(directory=str(importlib.resources.files("fastapi_offline") / "static")),
+            name="docs-assets",
+        )
         return app
 
 
