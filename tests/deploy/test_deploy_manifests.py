@@ -852,3 +852,24 @@ def test_gateway_metrics_stay_scrapeable_inside_the_cluster() -> None:
     assert annotations["prometheus.io/scrape"] == "true"
     assert annotations["prometheus.io/path"] == "/metrics"
     assert annotations["prometheus.io/port"] == str(PROCESSES["gateway"])
+
+
+def test_gateway_replicas_share_their_rate_limits() -> None:
+    """Several gateway replicas each with its own buckets would multiply every limit."""
+    replicas = _of_kind("Deployment")["gateway"]["spec"]["replicas"]
+    _, container = _main_container("gateway")
+    env, from_secrets = _k8s_env(container)
+    settings = _build("gateway", env)
+    if replicas > 1:
+        assert settings.rate_limit_redis_url.startswith(("redis://", "rediss://"))
+        # The URL may carry a password: it comes from a Secret.
+        assert "GATEWAY_RATE_LIMIT_REDIS_URL" in from_secrets
+
+
+def test_compose_gateway_uses_the_compose_redis(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    settings = _build("gateway", _compose_env(compose, "gateway"))
+    where = urlsplit(settings.rate_limit_redis_url)
+    assert where.hostname == "redis" and where.hostname in services
+    assert services["gateway"]["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert "healthcheck" in services["redis"]

@@ -29,6 +29,13 @@ class GatewaySettings(BaseSettings):
     rate_limit_per_second: float = Field(default=50.0, gt=0)
     rate_limit_burst: int = Field(default=100, ge=1)
     rate_limit_max_clients: int = Field(default=100_000, ge=1)
+    # Where the buckets live: empty keeps them in this process (one machine); a Redis URL
+    # (redis://host:6379/0, rediss:// for TLS) shares them between replicas. Redis gets this
+    # long per take; if it does not answer, the replica falls back to its own buckets for a
+    # moment (fail open to per-replica limits, see limits.py).
+    rate_limit_redis_url: str = ""
+    rate_limit_redis_prefix: str = Field(default="educert:ratelimit:", min_length=1)
+    rate_limit_redis_timeout_seconds: float = Field(default=0.1, gt=0, le=5)
     # Paths not limited per client: payment providers call back from a handful of addresses
     # (their callbacks are signature-checked by payment before anything else).
     rate_limit_exempt_prefixes: list[str] = Field(

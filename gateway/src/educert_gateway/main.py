@@ -26,7 +26,7 @@ from educert_common.logging import configure_logging
 from educert_common.settings import SERVICE_NAMES
 from educert_gateway.auth import ApiKeyExchanger
 from educert_gateway.config import GatewaySettings
-from educert_gateway.limits import RateLimiter
+from educert_gateway.limits import RateLimiter, RedisRateLimiter
 from educert_gateway.openapi import OpenApiAggregator
 from educert_gateway.proxy import API_PREFIX, Proxy
 
@@ -41,11 +41,19 @@ class Gateway:
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
         self.verifier = TokenVerifier.from_settings(settings.platform)
-        self.limiter = RateLimiter(
+        local = RateLimiter(
             rate=settings.rate_limit_per_second,
             burst=settings.rate_limit_burst,
             max_clients=settings.rate_limit_max_clients,
         )
+        self.limiter: RateLimiter | RedisRateLimiter = local
+        if settings.rate_limit_redis_url:
+            self.limiter = RedisRateLimiter(
+                url=settings.rate_limit_redis_url,
+                prefix=settings.rate_limit_redis_prefix,
+                timeout_seconds=settings.rate_limit_redis_timeout_seconds,
+                local=local,
+            )
         self.proxy: Proxy | None = None
         self.openapi: OpenApiAggregator | None = None
         self.session: aiohttp.ClientSession | None = None
@@ -100,6 +108,7 @@ class Gateway:
     async def stop(self) -> None:
         if self.session is not None:
             await self.session.close()
+        await self.limiter.aclose()
         await self.verifier.aclose()
 
     async def _jwks_ready(self) -> None:

@@ -29,7 +29,13 @@ from educert_common.http.problems import (
 from educert_common.i18n import preferred_language
 from educert_gateway.auth import ApiKeyExchanger, CredentialsUnavailable
 from educert_gateway.config import GatewaySettings
-from educert_gateway.limits import BodyTooLarge, RateLimiter, retry_after_header
+from educert_gateway.limits import (
+    BodyTooLarge,
+    RateLimiter,
+    RedisRateLimiter,
+    address_key,
+    retry_after_header,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +104,7 @@ class Proxy:
         *,
         session: aiohttp.ClientSession,
         verifier: TokenVerifier,
-        limiter: RateLimiter,
+        limiter: RateLimiter | RedisRateLimiter,
         api_keys: ApiKeyExchanger,
     ) -> None:
         self.settings = settings
@@ -244,8 +250,12 @@ class Proxy:
         principal, credential = await self._authenticate(authorization, api_key, client_ip)
         if credential is not None:
             forwarded.append(("authorization", credential))
-        client_key = f"s:{principal.subject}" if principal is not None else f"ip:{client_ip}"
-        wait = 0.0 if path.startswith(self.rate_limit_exempt) else self.limiter.acquire(client_key)
+        client_key = (
+            f"s:{principal.subject}" if principal is not None else f"ip:{address_key(client_ip)}"
+        )
+        wait = (
+            0.0 if path.startswith(self.rate_limit_exempt) else await self.limiter.take(client_key)
+        )
         if wait:
             raise Rejected(429, headers=[(b"retry-after", retry_after_header(wait).encode())])
 
@@ -285,7 +295,7 @@ class Proxy:
             return await self.verifier.verify(token), f"Bearer {token}"
         except InvalidToken:
             # Failed attempts count against the caller's address, so guessing is throttled.
-            wait = self.limiter.acquire(f"ip:{peer}")
+            wait = await self.limiter.take(f"ip:{address_key(peer)}")
             if wait:
                 raise Rejected(
                     429, headers=[(b"retry-after", retry_after_header(wait).encode())]
