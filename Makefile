@@ -8,9 +8,18 @@ PYTHON := $(VENV)/bin/python
 	bench-identity bench-notification bench-payment bench-receipts clean
 
 ## install: create the virtual environment and install the whole workspace from uv.lock
+## (and Debian's chromium for the /docs browser test, when running as root with apt-get)
 install:
 	@command -v uv >/dev/null 2>&1 || test -x "$(UV)" || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
 	@$(UV) sync --frozen --all-packages --quiet
+	@# The /docs test renders the page in Debian's chromium; install it where we can (root, apt).
+	@if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 \
+		&& [ "$$(id -u)" = 0 ]; then \
+		echo "installing chromium (the /docs browser test uses it)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -qq chromium >/dev/null 2>&1 \
+			|| { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; \
+	fi
 
 ## run: install, check PostgreSQL and RabbitMQ, migrate, start all six processes (Ctrl-C stops)
 run: install
@@ -26,13 +35,13 @@ test: install
 ## admin: the first admin (make admin ADMIN_EMAIL=you@example.com [ADMIN_USERNAME=admin] [FORCE=1])
 admin: install
 	@test -n "$(ADMIN_EMAIL)" || { echo "usage: make admin ADMIN_EMAIL=you@example.com [ADMIN_USERNAME=admin] [FORCE=1]" >&2; exit 2; }
-	@$(VENV)/bin/educert-admin create-admin --email "$(ADMIN_EMAIL)" --username "$(or $(ADMIN_USERNAME),admin)" $(if $(FORCE),--force)
+	@EDUCERT_ENVIRONMENT=$${EDUCERT_ENVIRONMENT:-development} $(VENV)/bin/educert-admin create-admin --email "$(ADMIN_EMAIL)" --username "$(or $(ADMIN_USERNAME),admin)" $(if $(FORCE),--force)
 
 check-infra: install
 	@$(VENV)/bin/educert-platform check
 
 migrate: install
-	@$(VENV)/bin/educert-migrate
+	@EDUCERT_ENVIRONMENT=$${EDUCERT_ENVIRONMENT:-development} $(VENV)/bin/educert-migrate
 
 lint: install
 	@$(VENV)/bin/ruff check .

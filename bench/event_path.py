@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import json
 import multiprocessing
+import os
 import statistics
 import time
 import uuid
@@ -37,6 +38,9 @@ from educert_common.events.envelope import EventEnvelope
 from educert_common.events.outbox import Outbox, OutboxRelay
 from educert_common.events.tables import MessagingTables, create_messaging_tables
 from educert_common.settings import PlatformSettings
+
+# Benchmarks run like the tests (no development tools, no production checks).
+os.environ.setdefault("EDUCERT_ENVIRONMENT", "test")
 
 RESULTS = Path(__file__).parent / "results"
 EVENT_TYPE = "bench.widget.created"

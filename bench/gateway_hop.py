@@ -35,6 +35,7 @@ PREFIX = "educert_bench_"
 PATH = "/api/v1/records/whoami"
 os.environ.update(
     {
+        "EDUCERT_ENVIRONMENT": "test",
         "EDUCERT_DATABASE_PREFIX": PREFIX,
         "EDUCERT_BROKER_PREFIX": "bench.",
         "EDUCERT_LOG_LEVEL": "WARNING",

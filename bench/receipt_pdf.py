@@ -9,6 +9,7 @@ bench/results/receipt_pdf.json.
 import argparse
 import io
 import json
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -22,6 +23,9 @@ from reportlab.pdfgen.canvas import Canvas
 
 from educert_common.pdf import draw_qr, qr_matrix, register_fonts, render_pdf
 from payment.receipts.render import ReceiptFacts, render_receipt
+
+# Benchmarks run like the tests (no development tools, no production checks).
+os.environ.setdefault("EDUCERT_ENVIRONMENT", "test")
 
 RESULTS = Path(__file__).parent / "results"
 URL = "https://educert.example/api/v1/payment/receipts/ABCD2345EFGH"

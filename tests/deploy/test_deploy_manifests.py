@@ -471,7 +471,9 @@ def _runtime_env(name: str) -> dict[str, str]:
 def test_dockerfile_points_writable_paths_at_directories_owned_by_the_user(name: str) -> None:
     """Run with the image's own environment only, nothing is written under the root-owned /app."""
     env = {k: v for k, v in _runtime_env(name).items() if k.startswith(SETTING_PREFIXES)}
-    paths = _writable_paths(name, _build(name, env))
+    # The image sets no environment (the deployment must choose): take the development one,
+    # where payment writes its generated keys.
+    paths = _writable_paths(name, _build(name, {**env, "EDUCERT_ENVIRONMENT": "development"}))
     if name in {"identity", "payment"}:
         assert paths, name
     runtime = _final_stage(_instructions(DOCKERFILES[name]))
@@ -482,6 +484,25 @@ def test_dockerfile_points_writable_paths_at_directories_owned_by_the_user(name:
         # Created in the image and owned by the runtime user, so a fresh volume is writable.
         assert re.search(rf"mkdir -p [^&]*{re.escape(path)}", runs), (setting, path)
         assert re.search(rf"chown 10001:10001 [^&]*{re.escape(path)}", runs), (setting, path)
+
+
+@pytest.mark.parametrize(
+    "dockerfile", [*DOCKERFILES.values(), ROOT / "deploy" / "docker" / "Dockerfile.migrate"]
+)
+def test_images_leave_the_environment_to_the_deployment(dockerfile: Path) -> None:
+    """No image bakes in EDUCERT_ENVIRONMENT: a container started without one refuses to
+    start instead of running as whatever the image assumed."""
+    text = dockerfile.read_text(encoding="utf-8")
+    assert "EDUCERT_ENVIRONMENT" not in text, dockerfile
+
+
+def test_compose_sets_the_environment_of_every_container_it_builds(
+    compose: dict[str, Any],
+) -> None:
+    built = {name: svc for name, svc in compose["services"].items() if "build" in svc}
+    assert {*PROCESSES, *STAND_INS, "migrate"} <= set(built)
+    for name in built:
+        assert _compose_env(compose, name).get("EDUCERT_ENVIRONMENT") == "development", name
 
 
 def test_dockerignore_keeps_local_state_out() -> None:
@@ -815,3 +836,90 @@ def test_k8s_create_admin_job_is_applied_on_demand_with_the_release_image() -> N
     release = {image["name"]: image for image in main["images"]}
     for image in own["images"]:
         assert image == release[image["name"]], "the Job must run the deployed identity image"
+
+
+def test_k8s_every_container_gets_an_explicit_environment() -> None:
+    """Every container of every workload (init containers and Jobs too) is told it runs in
+    production: none relies on a default (there is none; a process would refuse to start)."""
+    workloads = [
+        document
+        for _, document in _k8s_documents()
+        if document.get("kind") in {"Deployment", "Job", "CronJob", "StatefulSet"}
+    ]
+    assert workloads
+    for workload in workloads:
+        spec = workload["spec"]
+        if workload["kind"] == "CronJob":
+            spec = spec["jobTemplate"]["spec"]
+        pod = spec["template"]["spec"]
+        for container in [*pod["containers"], *pod.get("initContainers", [])]:
+            env, _ = _k8s_env(container)
+            where = f"{workload['metadata']['name']}/{container['name']}"
+            assert env.get("EDUCERT_ENVIRONMENT") == "production", where
+
+
+def _ingress_paths() -> list[tuple[dict[str, Any], str, dict[str, Any]]]:
+    """(ingress, host, path entry) for every path of every Ingress."""
+    return [
+        (ingress, rule.get("host", ""), path)
+        for ingress in _of_kind("Ingress").values()
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    ]
+
+
+def test_ingress_blocks_metrics_for_every_public_host() -> None:
+    paths = _ingress_paths()
+    hosts = {host for _, host, _ in paths}
+    assert hosts
+    for host in hosts:
+        metrics = [
+            (ingress, path)
+            for ingress, other, path in paths
+            if other == host and path["path"].rstrip("/") == "/metrics"
+        ]
+        assert metrics, f"{host}: /metrics is reachable through the ingress"
+        for ingress, path in metrics:
+            assert path["pathType"] == "Prefix", "cover /metrics/... too"
+            denied = ingress["metadata"]["annotations"][
+                "nginx.ingress.kubernetes.io/denylist-source-range"
+            ]
+            networks = {ipaddress.ip_network(n.strip()) for n in denied.split(",")}
+            assert networks == {
+                ipaddress.ip_network("0.0.0.0/0"),
+                ipaddress.ip_network("::/0"),
+            }, denied
+            # The block lives in an Ingress of its own: the annotation applies to all its paths.
+            own = [entry["path"] for other_ingress, _, entry in paths if other_ingress is ingress]
+            assert own == [path["path"]], own
+        classes = {ingress["spec"].get("ingressClassName") for ingress, _, _ in paths}
+        assert len(classes) == 1, "both Ingresses must be served by the same controller"
+
+
+def test_gateway_metrics_stay_scrapeable_inside_the_cluster() -> None:
+    pod = _of_kind("Deployment")["gateway"]["spec"]["template"]
+    annotations = pod["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert annotations["prometheus.io/path"] == "/metrics"
+    assert annotations["prometheus.io/port"] == str(PROCESSES["gateway"])
+
+
+def test_gateway_replicas_share_their_rate_limits() -> None:
+    """Several gateway replicas each with its own buckets would multiply every limit."""
+    replicas = _of_kind("Deployment")["gateway"]["spec"]["replicas"]
+    _, container = _main_container("gateway")
+    env, from_secrets = _k8s_env(container)
+    settings = _build("gateway", env)
+    if replicas > 1:
+        assert settings.rate_limit_redis_url.startswith(("redis://", "rediss://"))
+        # The URL may carry a password: it comes from a Secret.
+        assert "GATEWAY_RATE_LIMIT_REDIS_URL" in from_secrets
+
+
+def test_compose_gateway_uses_the_compose_redis(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    settings = _build("gateway", _compose_env(compose, "gateway"))
+    where = urlsplit(settings.rate_limit_redis_url)
+    assert where.hostname == "redis" and where.hostname in services
+    assert services["gateway"]["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert "healthcheck" in services["redis"]

@@ -1,9 +1,15 @@
 """Settings of the gateway (environment variables prefixed GATEWAY_)."""
 
-from pydantic import Field, model_validator
+import re
+
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from educert_common.settings import PlatformSettings, refuse_development_secrets
+
+_ORIGIN = re.compile(
+    r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?"
+)
 
 
 class GatewaySettings(BaseSettings):
@@ -23,6 +29,13 @@ class GatewaySettings(BaseSettings):
     rate_limit_per_second: float = Field(default=50.0, gt=0)
     rate_limit_burst: int = Field(default=100, ge=1)
     rate_limit_max_clients: int = Field(default=100_000, ge=1)
+    # Where the buckets live: empty keeps them in this process (one machine); a Redis URL
+    # (redis://host:6379/0, rediss:// for TLS) shares them between replicas. Redis gets this
+    # long per take; if it does not answer, the replica falls back to its own buckets for a
+    # moment (fail open to per-replica limits, see limits.py).
+    rate_limit_redis_url: str = ""
+    rate_limit_redis_prefix: str = Field(default="educert:ratelimit:", min_length=1)
+    rate_limit_redis_timeout_seconds: float = Field(default=0.1, gt=0, le=5)
     # Paths not limited per client: payment providers call back from a handful of addresses
     # (their callbacks are signature-checked by payment before anything else).
     rate_limit_exempt_prefixes: list[str] = Field(
@@ -31,6 +44,8 @@ class GatewaySettings(BaseSettings):
     # Proxies in front of the gateway (an ingress) whose X-Forwarded-For is believed, as
     # addresses or CIDR networks; the client is the rightmost address not among them.
     trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
+    # Exact origins (scheme://host[:port]) get credentialed CORS; "*" lets any other origin
+    # read answers without credentials (never both for one origin).
     cors_allowed_origins: list[str] = Field(default_factory=list)
     cors_max_age_seconds: int = Field(default=600, ge=0)
     openapi_cache_seconds: float = Field(default=30.0, ge=0)
@@ -38,6 +53,17 @@ class GatewaySettings(BaseSettings):
     # Tokens bought with an API key are reused until this long before they expire.
     api_key_token_margin_seconds: float = Field(default=30.0, ge=0)
     api_key_cache_size: int = Field(default=10_000, ge=1)
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _check_origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"GATEWAY_CORS_ALLOWED_ORIGINS: {origin!r} is neither an exact origin "
+                    "(scheme://host[:port], no path, no wildcard) nor '*'"
+                )
+        return origins
 
     @model_validator(mode="after")
     def _refuse_development_secrets_in_production(self) -> "GatewaySettings":

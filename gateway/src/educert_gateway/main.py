@@ -5,6 +5,7 @@
 also owns the lifespan: one aiohttp session, the token verifier and the limiter.
 """
 
+import importlib.resources
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +14,7 @@ import aiohttp
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from educert_common.auth import TokenVerifier
@@ -24,11 +26,13 @@ from educert_common.logging import configure_logging
 from educert_common.settings import SERVICE_NAMES
 from educert_gateway.auth import ApiKeyExchanger
 from educert_gateway.config import GatewaySettings
-from educert_gateway.limits import RateLimiter
+from educert_gateway.limits import RateLimiter, RedisRateLimiter
 from educert_gateway.openapi import OpenApiAggregator
 from educert_gateway.proxy import API_PREFIX, Proxy
 
 logger = logging.getLogger(__name__)
+
+DOCS_ASSETS_PATH = "/docs/assets"
 
 
 class Gateway:
@@ -37,11 +41,19 @@ class Gateway:
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
         self.verifier = TokenVerifier.from_settings(settings.platform)
-        self.limiter = RateLimiter(
+        local = RateLimiter(
             rate=settings.rate_limit_per_second,
             burst=settings.rate_limit_burst,
             max_clients=settings.rate_limit_max_clients,
         )
+        self.limiter: RateLimiter | RedisRateLimiter = local
+        if settings.rate_limit_redis_url:
+            self.limiter = RedisRateLimiter(
+                url=settings.rate_limit_redis_url,
+                prefix=settings.rate_limit_redis_prefix,
+                timeout_seconds=settings.rate_limit_redis_timeout_seconds,
+                local=local,
+            )
         self.proxy: Proxy | None = None
         self.openapi: OpenApiAggregator | None = None
         self.session: aiohttp.ClientSession | None = None
@@ -96,6 +108,7 @@ class Gateway:
     async def stop(self) -> None:
         if self.session is not None:
             await self.session.close()
+        await self.limiter.aclose()
         await self.verifier.aclose()
 
     async def _jwks_ready(self) -> None:
@@ -136,13 +149,28 @@ class Gateway:
 
         @router.get("/docs", include_in_schema=False)
         async def docs() -> HTMLResponse:
-            return get_swagger_ui_html(openapi_url="/openapi.json", title="EduCert API")
+            return get_swagger_ui_html(
+                openapi_url="/openapi.json",
+                title="EduCert API",
+                swagger_js_url=f"{DOCS_ASSETS_PATH}/swagger-ui-bundle.js",
+                swagger_css_url=f"{DOCS_ASSETS_PATH}/swagger-ui.css",
+                swagger_favicon_url=f"{DOCS_ASSETS_PATH}/favicon.png",
+                # No badge from the public validator service: nothing leaves the network.
+                swagger_ui_parameters={"validatorUrl": None},
+            )
 
         @router.get("/", include_in_schema=False)
         async def root(request: Request) -> JSONResponse:
             return JSONResponse({"docs": "/docs", "openapi": "/openapi.json"})
 
         app.include_router(router)
+        # Swagger UI's files come from a package (pinned in uv.lock), not from a CDN, so the
+        # docs work on a network without internet.
+        app.mount(
+            DOCS_ASSETS_PATH,
+            StaticFiles(directory=str(importlib.resources.files("fastapi_offline") / "static")),
+            name="docs-assets",
+        )
         return app
 
 

@@ -29,7 +29,13 @@ from educert_common.http.problems import (
 from educert_common.i18n import preferred_language
 from educert_gateway.auth import ApiKeyExchanger, CredentialsUnavailable
 from educert_gateway.config import GatewaySettings
-from educert_gateway.limits import BodyTooLarge, RateLimiter, retry_after_header
+from educert_gateway.limits import (
+    BodyTooLarge,
+    RateLimiter,
+    RedisRateLimiter,
+    address_key,
+    retry_after_header,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +104,7 @@ class Proxy:
         *,
         session: aiohttp.ClientSession,
         verifier: TokenVerifier,
-        limiter: RateLimiter,
+        limiter: RateLimiter | RedisRateLimiter,
         api_keys: ApiKeyExchanger,
     ) -> None:
         self.settings = settings
@@ -208,7 +214,8 @@ class Proxy:
             elif name == b"host":
                 host = value
             elif name == b"x-forwarded-for":
-                forwarded_for = value
+                # Several headers form one list, in order (RFC 9110 §5.3).
+                forwarded_for = value if forwarded_for is None else forwarded_for + b", " + value
             elif name in (b"x-request-id", b"x-forwarded-proto", b"x-forwarded-host"):
                 pass
             else:
@@ -237,25 +244,23 @@ class Proxy:
                 raise Rejected(413)
 
         peer = scope["client"][0] if scope.get("client") else "unknown"
+        chain = forwarded_for.decode("latin-1") if forwarded_for else None
         # Behind an ingress the peer is the ingress; the client is in X-Forwarded-For.
-        client_ip = self.trusted_proxies.client(
-            peer, forwarded_for.decode("latin-1") if forwarded_for else None
-        )
+        client_ip = self.trusted_proxies.client(peer, chain)
         principal, credential = await self._authenticate(authorization, api_key, client_ip)
         if credential is not None:
             forwarded.append(("authorization", credential))
-        client_key = f"s:{principal.subject}" if principal is not None else f"ip:{client_ip}"
-        wait = 0.0 if path.startswith(self.rate_limit_exempt) else self.limiter.acquire(client_key)
+        client_key = (
+            f"s:{principal.subject}" if principal is not None else f"ip:{address_key(client_ip)}"
+        )
+        wait = (
+            0.0 if path.startswith(self.rate_limit_exempt) else await self.limiter.take(client_key)
+        )
         if wait:
             raise Rejected(429, headers=[(b"retry-after", retry_after_header(wait).encode())])
 
         forwarded.append(("x-request-id", request_id))
-        forwarded.append(
-            (
-                "x-forwarded-for",
-                f"{forwarded_for.decode('latin-1')}, {peer}" if forwarded_for else peer,
-            )
-        )
+        forwarded.append(("x-forwarded-for", self.trusted_proxies.forward_chain(peer, chain)))
         forwarded.append(("x-forwarded-proto", scope.get("scheme", "http")))
         if host is not None:
             forwarded.append(("x-forwarded-host", host.decode("latin-1")))
@@ -290,7 +295,7 @@ class Proxy:
             return await self.verifier.verify(token), f"Bearer {token}"
         except InvalidToken:
             # Failed attempts count against the caller's address, so guessing is throttled.
-            wait = self.limiter.acquire(f"ip:{peer}")
+            wait = await self.limiter.take(f"ip:{address_key(peer)}")
             if wait:
                 raise Rejected(
                     429, headers=[(b"retry-after", retry_after_header(wait).encode())]
@@ -408,14 +413,22 @@ class Proxy:
     # --- CORS ---------------------------------------------------------------------------
 
     def _cors_headers(self, origin: bytes | None) -> list[tuple[bytes, bytes]]:
-        if origin is None or not (self.any_origin or origin in self.allowed_origins):
+        if origin is None:
             return []
-        return [
-            (b"access-control-allow-origin", origin),
-            (b"access-control-allow-credentials", b"true"),
-            (b"access-control-expose-headers", _EXPOSED_HEADERS),
-            (b"vary", b"Origin"),
-        ]
+        if origin in self.allowed_origins:
+            return [
+                (b"access-control-allow-origin", origin),
+                (b"access-control-allow-credentials", b"true"),
+                (b"access-control-expose-headers", _EXPOSED_HEADERS),
+                (b"vary", b"Origin"),
+            ]
+        if self.any_origin:
+            # Any page may read public answers, but never with its visitor's credentials.
+            return [
+                (b"access-control-allow-origin", b"*"),
+                (b"access-control-expose-headers", _EXPOSED_HEADERS),
+            ]
+        return []
 
     async def _preflight(
         self,

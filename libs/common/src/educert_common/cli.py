@@ -41,7 +41,11 @@ def migrate_main(argv: list[str] | None = None) -> None:
 def platform_main(argv: list[str] | None = None) -> None:
     """Check PostgreSQL and RabbitMQ, migrate, seed demo data, and run every process."""
     from educert_common.devinfra import ensure_infrastructure
-    from educert_common.devrun import check_infrastructure, run_platform
+    from educert_common.devrun import (
+        check_infrastructure,
+        run_platform,
+        use_development_environment_unless_set,
+    )
     from educert_common.seed import SeedRefused, refuse_in_production
 
     parser = argparse.ArgumentParser(prog="educert-platform", description=platform_main.__doc__)
@@ -50,6 +54,7 @@ def platform_main(argv: list[str] | None = None) -> None:
     sub.add_parser("run", help="migrate, seed and run all processes in the foreground")
     sub.add_parser("seed", help="migrate and create the demo data (development only)")
     args = parser.parse_args(argv)
+    use_development_environment_unless_set()
     settings = PlatformSettings()
     if args.command == "seed":
         try:

@@ -29,6 +29,14 @@ POSTGRES_HINT = (
 RABBITMQ_HINT = "start it with: rabbitmq-server -detached  (or: docker compose up -d rabbitmq)"
 
 
+def use_development_environment_unless_set() -> str:
+    """`make run` is a development machine unless told otherwise: set EDUCERT_ENVIRONMENT for
+    this runner and every process it starts (nothing else defaults it)."""
+    if not os.environ.get("EDUCERT_ENVIRONMENT"):
+        os.environ["EDUCERT_ENVIRONMENT"] = "development"
+    return os.environ["EDUCERT_ENVIRONMENT"]
+
+
 async def probe_infrastructure(settings: PlatformSettings) -> list[Unreachable]:
     """Every dependency that cannot be reached, with where and a readable problem line."""
     unreachable = []

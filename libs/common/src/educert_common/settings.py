@@ -18,6 +18,10 @@ DEFAULT_PORTS = {
 }
 
 DEVELOPMENT_SECRET_MARKER = "dev-only"
+ENVIRONMENT_MISSING = (
+    "EDUCERT_ENVIRONMENT is not set: set it to production, development or test "
+    "(`make run` and the tests set it for you; a deployment must say which it is)"
+)
 
 
 class PlatformSettings(BaseSettings):
@@ -25,7 +29,9 @@ class PlatformSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="EDUCERT_", extra="ignore")
 
-    environment: Environment = "development"
+    # No default: a forgotten setting must not quietly turn on development tools. `make run`
+    # (devrun) and the tests (testing.infra) set it; every deployment sets it explicitly.
+    environment: Environment
     postgres_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432"
     # Every service database is named <prefix><service>; tests use a throwaway prefix per run.
     database_prefix: str = "educert_"
@@ -48,6 +54,13 @@ class PlatformSettings(BaseSettings):
     internal_token: str = "dev-only-internal-token"
     # Key of the keyed hash of ID numbers that identity and records both match on.
     id_number_index_secret: str = "dev-only-id-number-index"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _require_explicit_environment(cls, data: object) -> object:
+        if isinstance(data, dict) and not data.get("environment"):
+            raise ValueError(ENVIRONMENT_MISSING)
+        return data
 
     def service_url(self, service: str) -> str:
         if service not in SERVICE_NAMES:

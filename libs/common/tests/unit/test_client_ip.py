@@ -31,3 +31,22 @@ def test_the_client_is_the_rightmost_untrusted_address(
     peer: str, forwarded_for: str | None, client: str
 ) -> None:
     assert PROXIES.client(peer, forwarded_for) == client
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded_for", "sent_on"),
+    [
+        # An untrusted caller's own header is dropped: only its address goes on.
+        ("203.0.113.9", "198.51.100.1", "203.0.113.9"),
+        ("203.0.113.9", None, "203.0.113.9"),
+        # A trusted proxy's list is kept and the proxy appended, as each hop does.
+        ("10.1.2.3", "203.0.113.9", "203.0.113.9, 10.1.2.3"),
+        ("10.1.2.3", "198.51.100.1, 203.0.113.9", "198.51.100.1, 203.0.113.9, 10.1.2.3"),
+        ("10.1.2.3", None, "10.1.2.3"),
+        ("::ffff:10.0.0.2", "203.0.113.8", "203.0.113.8, ::ffff:10.0.0.2"),
+    ],
+)
+def test_the_forwarded_chain_keeps_only_what_trusted_proxies_said(
+    peer: str, forwarded_for: str | None, sent_on: str
+) -> None:
+    assert PROXIES.forward_chain(peer, forwarded_for) == sent_on

@@ -48,6 +48,15 @@ class TrustedProxies:
                 break
         return client[:64]
 
+    def forward_chain(self, peer: str, forwarded_for: str | None) -> str:
+        """The X-Forwarded-For to send on: the chain so far plus the peer if the peer is a
+        trusted proxy, else the peer alone (an untrusted caller's own header is its claim,
+        and a proxy behind us that trusts our network would believe it)."""
+        peer_address = _address(peer)
+        if forwarded_for and peer_address is not None and self.is_trusted(peer_address):
+            return f"{forwarded_for}, {peer}"
+        return peer
+
 
 @lru_cache(maxsize=32)
 def trusted_proxies(networks: tuple[str, ...]) -> TrustedProxies:
