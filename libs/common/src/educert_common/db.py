@@ -57,8 +57,13 @@ class Database:
 
     @classmethod
     def connect(cls, url: str, *, pool_size: int = 10) -> "Database":
+        # hide_parameters: errors and logs never carry bound values (codes, personal data).
         engine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            hide_parameters=True,
         )
         # expire_on_commit=False: objects stay readable after the scope commits (no lazy reloads).
         return cls(engine, async_sessionmaker(engine, expire_on_commit=False))

@@ -37,6 +37,7 @@ from notification.channels import (
 from notification.config import NotificationSettings
 from notification.models import DELIVERY_CHANNEL, Channel, DeliveryStatus
 from notification.repository import DeliveryRepository
+from notification.secrecy import scrub, secret_values
 from notification.service import emit_outcomes
 
 logger = logging.getLogger(__name__)
@@ -168,6 +169,8 @@ class DeliveryWorker:
                 await emit_outcomes(session, [(row, "outcome_unknown") for row in stale])
                 for row in stale:
                     SENDS.labels(row.channel, "dead").inc()
+                # Bounded sweep: codes and links of final deliveries do not stay stored.
+                await repository.redact_final(limit=self.settings.delivery_batch_size)
             return list(
                 await repository.claim_due(
                     limit=limit, lease_seconds=self.settings.delivery_lease_seconds
@@ -265,6 +268,12 @@ class DeliveryWorker:
         updates: list[dict[str, Any]] = []
         for outcome in batch:
             row, error = outcome.row, outcome.error
+            if error is not None and row.carries_secret:
+                # A provider's error text may quote what it was sent (the code parameter).
+                secrets = secret_values(row.sms_params or {})
+                error = SendError(
+                    error.reason, scrub(error.detail, secrets) or "", transient=error.transient
+                )
             if error is None:
                 updates.append(
                     {

@@ -1,6 +1,13 @@
 """Typed domain errors of the notification service (subclasses of DomainError)."""
 
-from educert_common.errors import Conflict, FieldError, NotFound, Text, ValidationFailed
+from educert_common.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    Text,
+    ValidationFailed,
+)
 from notification.rendering import TemplateProblem
 
 
@@ -60,3 +67,12 @@ class TemplateRefused(ValidationFailed):
 class RouteRefused(ValidationFailed):
     code = "route_invalid"
     title = Text("The route cannot be used", "路由不可用")
+
+
+class AdminOnly(PermissionDenied):
+    code = "essential_message_admin_only"
+    title = Text(
+        "Only an admin may change the templates and routes of essential messages "
+        "(codes, links, security notices)",
+        "只有管理员可以修改必要消息（验证码、链接、安全通知）的模板和路由",
+    )

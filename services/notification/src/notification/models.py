@@ -163,6 +163,11 @@ class Delivery(Base):
             postgresql_where=text("status IN ('queued', 'sending')"),
         ),
         Index("ix_deliveries_created", "created_at", "id"),
+        Index(
+            "ix_deliveries_unredacted",
+            "created_at",
+            postgresql_where=text("carries_secret AND redacted_at IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -190,6 +195,10 @@ class Delivery(Base):
     sms_template_code: Mapped[str | None] = mapped_column(String(64))
     sms_params: Mapped[dict[str, str] | None] = mapped_column(JSONB)
     provider_message_id: Mapped[str | None] = mapped_column(String(200))
+    # A one-time code or link is in subject/body/html_body/sms_params: never shown to operators,
+    # and emptied (redacted_at set) once sent, or once failed or dead and the message expired.
+    carries_secret: Mapped[bool] = mapped_column(Boolean, default=False)
+    redacted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

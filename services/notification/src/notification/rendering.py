@@ -4,9 +4,11 @@ A template is checked when it is saved (syntax, a render with its sample data, t
 bound), so a broken one never reaches the send path.
 """
 
+import asyncio
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,49 +16,21 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta
 from jinja2 import Template as JinjaTemplate
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from educert_common.masking import mask_email, mask_mobile
+from notification.sandbox import MAX_TEXT, BoundedSandbox, end_budget, start_budget
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_SOURCE_CHARS = 20_000
 MAX_SUBJECT_CHARS = 200
 
-# Bounds on what one render may build, so an operator's template (or a preview of one) cannot
-# exhaust memory or the event loop: `'x' * 10**9`, `2 ** 10**7`, huge ranges, huge output.
-MAX_PRODUCT_ITEMS = 10_000
-MAX_EXPONENT = 64
-MAX_OUTPUT_CHARS = 100_000
+MAX_OUTPUT_CHARS = MAX_TEXT
+# Renders run here, off the event loop: a slow template holds a render thread, not every request
+# and event of the process (each render is bounded by the sandbox's budget anyway).
+_RENDER_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="template-render")
 
-
-class _BoundedSandbox(SandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
-            raise SecurityError(f"exponents above {MAX_EXPONENT} are not allowed")
-        if operator == "*":
-            for sequence, times in ((left, right), (right, left)):
-                if (
-                    isinstance(sequence, str | list | tuple)
-                    and isinstance(times, int)
-                    and len(sequence) * times > MAX_PRODUCT_ITEMS
-                ):
-                    raise SecurityError(f"results longer than {MAX_PRODUCT_ITEMS} are not allowed")
-        return super().call_binop(context, operator, left, right)
-
-
-_text_environment = _BoundedSandbox(undefined=StrictUndefined, autoescape=False)
-_html_environment = _BoundedSandbox(undefined=StrictUndefined, autoescape=True)
-for _environment in (_text_environment, _html_environment):
-    _environment.globals["range"] = lambda *args: _bounded_range(*args)
-
-
-def _bounded_range(*args: int) -> range:
-    numbers = range(*args)
-    if len(numbers) > MAX_PRODUCT_ITEMS:
-        raise SecurityError(f"ranges longer than {MAX_PRODUCT_ITEMS} are not allowed")
-    return numbers
+_text_environment = BoundedSandbox(undefined=StrictUndefined, autoescape=False)
+_html_environment = BoundedSandbox(undefined=StrictUndefined, autoescape=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,12 +91,30 @@ def _render(source: str, context: Mapping[str, Any], *, html: bool, field: str) 
         return "".join(parts)
     except TemplateError as exc:  # UndefinedError, SecurityError, ...
         raise TemplateProblem(field, "template_render", exc.message or str(exc)) from exc
-    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+    except (
+        TypeError,
+        ValueError,
+        ArithmeticError,
+        LookupError,
+        AttributeError,
+        RecursionError,
+    ) as exc:
         raise TemplateProblem(field, "template_render", f"{type(exc).__name__}: {exc}") from exc
 
 
 def render(parts: TemplateParts, context: Mapping[str, Any], *, sms_max_chars: int) -> Rendered:
-    """Render all parts of a template for one channel; raise TemplateProblem if any fails."""
+    """Render all parts of a template for one channel within one time and size budget; raise
+    TemplateProblem if any fails. Blocking: from async code use `render_all`."""
+    budget = start_budget()
+    try:
+        return _render_parts(parts, context, sms_max_chars=sms_max_chars)
+    finally:
+        end_budget(budget)
+
+
+def _render_parts(
+    parts: TemplateParts, context: Mapping[str, Any], *, sms_max_chars: int
+) -> Rendered:
     subject = None
     if parts.subject is not None:
         # A header: one line, no control characters (no header injection through data).
@@ -140,6 +132,40 @@ def render(parts: TemplateParts, context: Mapping[str, Any], *, sms_max_chars: i
     if parts.html_body is not None:
         html_body = _render(parts.html_body, context, html=True, field="html_body")
     return Rendered(subject, body, html_body)
+
+
+def _render_each(
+    templates: Sequence[TemplateParts], context: Mapping[str, Any], sms_max_chars: int
+) -> list[Rendered | TemplateProblem]:
+    results: list[Rendered | TemplateProblem] = []
+    for parts in templates:
+        try:
+            results.append(render(parts, context, sms_max_chars=sms_max_chars))
+        except TemplateProblem as problem:
+            results.append(problem)
+    return results
+
+
+async def render_all(
+    templates: Sequence[TemplateParts], context: Mapping[str, Any], *, sms_max_chars: int
+) -> list[Rendered | TemplateProblem]:
+    """Render several templates (one event's channels) on a render thread, one hop for all;
+    each result is the rendering or the problem that stopped it."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(
+        _RENDER_THREADS, _render_each, templates, context, sms_max_chars
+    )
+
+
+async def check_template_off_loop(
+    parts: TemplateParts, sample_data: Mapping[str, Any], *, sms_max_chars: int
+) -> Rendered:
+    """`check_template` on a render thread (saving and previewing templates)."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(
+        _RENDER_THREADS,
+        functools.partial(check_template, parts, sample_data, sms_max_chars=sms_max_chars),
+    )
 
 
 def check_template(

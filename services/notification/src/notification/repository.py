@@ -162,6 +162,18 @@ class RouteRepository(Repository[Route]):
             select(Route).where(Route.event_type == event_type).with_for_update()
         )
 
+    async def is_essential_key(self, template_key: str, essential_types: Sequence[str]) -> bool:
+        """Whether an essential route (or one of `essential_types`) uses `template_key`."""
+        found = await self.session.scalar(
+            select(literal(True))
+            .where(
+                Route.template_key == template_key,
+                Route.essential.is_(True) | Route.event_type.in_(essential_types),
+            )
+            .limit(1)
+        )
+        return bool(found)
+
 
 class TemplateRepository(Repository[Template]):
     model = Template
@@ -318,10 +330,21 @@ _BURY = text(
 
 # Outcomes of many attempts at once, each applied only while its attempt holds the delivery.
 # A sent one keeps its last error; a retry or a failure keeps sent_at and the provider's id.
+# A sent one that carries a secret is emptied in the same statement (a retry still needs it;
+# a failed one keeps it for an operator's resend until the message expires: `_REDACT_FINAL`).
 _RECORD_MANY = text(
     """
     UPDATE deliveries AS d
        SET status = o.status,
+           subject = CASE WHEN o.status = 'sent' AND d.carries_secret THEN NULL
+                          ELSE d.subject END,
+           body = CASE WHEN o.status = 'sent' AND d.carries_secret THEN '' ELSE d.body END,
+           html_body = CASE WHEN o.status = 'sent' AND d.carries_secret THEN NULL
+                            ELSE d.html_body END,
+           sms_params = CASE WHEN o.status = 'sent' AND d.carries_secret THEN NULL
+                             ELSE d.sms_params END,
+           redacted_at = CASE WHEN o.status = 'sent' AND d.carries_secret THEN clock_timestamp()
+                              ELSE d.redacted_at END,
            sent_at = COALESCE(o.sent_at, d.sent_at),
            provider_message_id = CASE WHEN o.status = 'sent' THEN o.provider_message_id
                                       ELSE d.provider_message_id END,
@@ -348,8 +371,36 @@ _RECORD_MANY = text(
 )
 
 
+# Secret-bearing deliveries that are final and no longer resendable: sent (normally emptied
+# when recorded; this catches rows from before that, and inbox copies), or failed/dead once the
+# message expired (an operator may resend a failed code while it is valid).
+_REDACT_FINAL = text(
+    """
+    UPDATE deliveries AS d
+       SET subject = NULL, body = '', html_body = NULL, sms_params = NULL,
+           redacted_at = clock_timestamp(), updated_at = clock_timestamp()
+      FROM (
+            SELECT dd.id FROM deliveries AS dd JOIN messages AS m ON m.id = dd.message_id
+             WHERE dd.carries_secret AND dd.redacted_at IS NULL
+               AND (dd.status = 'sent'
+                    OR (dd.status IN ('failed', 'dead')
+                        AND COALESCE(m.expires_at, dd.created_at + interval '1 day')
+                            < clock_timestamp()))
+             LIMIT :limit
+               FOR UPDATE OF dd SKIP LOCKED
+           ) AS due
+     WHERE d.id = due.id
+    RETURNING d.id
+    """
+)
+
+
 class DeliveryRepository(Repository[Delivery]):
     model = Delivery
+
+    async def redact_final(self, *, limit: int) -> int:
+        """Empty up to `limit` final secret-bearing deliveries; return how many."""
+        return len((await self.session.execute(_REDACT_FINAL, {"limit": limit})).all())
 
     async def search(self, filters: DeliveryFilters, params: PageParams) -> Page[Any]:
         statement = select(Delivery)

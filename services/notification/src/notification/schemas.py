@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from educert_common.masking import mask_email, mask_mobile
 
@@ -153,11 +153,21 @@ class DeliveryOut(_Output):
     attempts: int
     max_attempts: int
     next_attempt_at: datetime
+    # None when the delivery carries a secret (code, link): rendered content of those is never
+    # shown to operators, whatever a template said.
     subject: str | None
     provider_message_id: str | None
+    carries_secret: bool
+    redacted_at: datetime | None
     created_at: datetime
     updated_at: datetime
     sent_at: datetime | None
+
+    @model_validator(mode="after")
+    def _no_rendered_secret(self) -> "DeliveryOut":
+        if self.carries_secret:
+            self.subject = None
+        return self
 
     @field_validator("destination")
     @classmethod

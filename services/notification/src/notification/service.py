@@ -48,9 +48,9 @@ from notification.rendering import (
     Rendered,
     TemplateParts,
     TemplateProblem,
-    check_template,
+    check_template_off_loop,
     referenced_names,
-    render,
+    render_all,
     template_context,
 )
 from notification.repository import (
@@ -65,6 +65,12 @@ from notification.repository import (
     SendLogRepository,
     TemplateRepository,
     choose_templates,
+)
+from notification.secrecy import (
+    carries_secret,
+    check_placement,
+    scrub,
+    secret_values,
 )
 
 logger = logging.getLogger(__name__)
@@ -220,6 +226,15 @@ async def notify(
     )
     templates = choose_templates(found.templates, locale)
     context = template_context(data, occurred_at=envelope.occurred_at)
+    secrets = Secrets(carries_secret(data), secret_values(data))
+    # Every channel's template in one hop to a render thread (bounded, off the event loop).
+    to_render = [
+        templates[a.channel] for a in addresses if a.refusal is None and a.channel in templates
+    ]
+    results = await render_all(
+        [_parts(t) for t in to_render], context, sms_max_chars=settings.sms_max_chars
+    )
+    rendered_by_channel = {t.channel: r for t, r in zip(to_render, results, strict=True)}
     rows: list[Delivery | InboxItem] = []
     outcomes: list[tuple[Delivery, str | None]] = []
     for address in addresses:
@@ -229,7 +244,9 @@ async def notify(
             route=route,
             address=address,
             template=templates.get(address.channel),
+            rendering=rendered_by_channel.get(address.channel),
             context=context,
+            secrets=secrets,
             settings=settings,
             rows=rows,
         )
@@ -253,7 +270,9 @@ async def _deliver(
     route: Route,
     address: Address,
     template: Template | None,
+    rendering: Rendered | TemplateProblem | None,
     context: Mapping[str, Any],
+    secrets: "Secrets",
     settings: NotificationSettings,
     rows: list[Delivery | InboxItem],
 ) -> tuple[Delivery, str | None] | None:
@@ -272,6 +291,7 @@ async def _deliver(
         max_attempts=settings.delivery_max_attempts,
         next_attempt_at=utcnow(),
         body="",
+        carries_secret=secrets.present,
     )
     refusal = address.refusal
     rendered: Rendered | None = None
@@ -279,10 +299,14 @@ async def _deliver(
         refusal = "no_template"
     if refusal is None and template is not None:
         try:
-            rendered = render(_parts(template), context, sms_max_chars=settings.sms_max_chars)
+            if not isinstance(rendering, Rendered):
+                raise rendering or TemplateProblem("body", "template_render", "not rendered")
+            rendered = rendering
+            _refuse_misplaced_secret(rendered, address.channel, secrets.values)
         except TemplateProblem as problem:
-            refusal = "template_error"
-            delivery.last_error = str(problem)[:1000]
+            refusal, rendered = "template_error", None
+            # An error detail may quote data (`{}[code]` names the missing key): scrubbed.
+            delivery.last_error = scrub(str(problem), secrets.values)[:1000]  # type: ignore[index]
     if rendered is not None and template is not None:
         delivery.subject = rendered.subject
         delivery.body = rendered.body
@@ -327,6 +351,27 @@ async def _deliver(
     if delivery.status == DeliveryStatus.FAILED:
         return delivery, refusal
     return None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Secrets:
+    """Whether an event carries a secret, and its values (to keep them out of the wrong places)."""
+
+    present: bool
+    values: list[str]
+
+
+def _refuse_misplaced_secret(rendered: Rendered, channel: str, secrets: Sequence[str]) -> None:
+    """At send time too, whatever a template was saved with: a secret value only in the body
+    of an SMS or e-mail (a subject or inbox copy reaches other eyes)."""
+    if not secrets:
+        return
+    places = [("subject", rendered.subject)]
+    if channel == Channel.INBOX:
+        places.append(("body", rendered.body))
+    for field, text in places:
+        if text and any(secret in text for secret in secrets):
+            raise TemplateProblem(field, "secret_not_allowed", "a secret in " + field)
 
 
 def _parts(template: Template) -> TemplateParts:
@@ -379,11 +424,14 @@ async def get_template(session: AsyncSession, template_id: uuid.UUID) -> Templat
     return template
 
 
-def _check(
+async def _check(
     parts: TemplateParts, sample_data: Mapping[str, Any], settings: NotificationSettings
 ) -> Rendered:
     try:
-        return check_template(parts, sample_data, sms_max_chars=settings.sms_max_chars)
+        check_placement(parts)
+        return await check_template_off_loop(
+            parts, sample_data, sms_max_chars=settings.sms_max_chars
+        )
     except TemplateProblem as problem:
         raise exceptions.TemplateRefused.from_problem(problem) from problem
 
@@ -411,10 +459,12 @@ async def create_template(
     sms_template_code: str | None,
     sample_data: dict[str, Any],
     settings: NotificationSettings,
+    is_admin: bool = False,
 ) -> Template:
     """Add a template after checking it renders with its sample data."""
+    await _require_admin_for_essential(session, key, is_admin=is_admin)
     parts = TemplateParts(channel, subject, body, html_body)
-    _check(parts, sample_data, settings)
+    await _check(parts, sample_data, settings)
     _require_sms_code(channel, sms_template_code)
     repository = TemplateRepository(session)
     if await repository.find(key, channel, locale) is not None:
@@ -445,6 +495,17 @@ async def create_template(
     return template
 
 
+async def _require_admin_for_essential(
+    session: AsyncSession, template_key: str, *, is_admin: bool
+) -> None:
+    """Templates of essential messages (codes, links, security notices) decide where a secret
+    goes and what a user trusts: operators edit the others, only admins these."""
+    if is_admin:
+        return
+    if await RouteRepository(session).is_essential_key(template_key, sorted(ALWAYS_ESSENTIAL)):
+        raise exceptions.AdminOnly()
+
+
 def _require_sms_code(channel: str, code: str | None) -> None:
     if channel == Channel.SMS and not code:
         raise exceptions.TemplateRefused.from_problem(
@@ -461,11 +522,13 @@ async def update_template(
     actor: str,
     changes: Mapping[str, Any],
     settings: NotificationSettings,
+    is_admin: bool = False,
 ) -> Template:
     """Edit a template; refuse the edit if the result does not render with its sample data."""
     template = await TemplateRepository(session).for_update(template_id)
     if template is None:
         raise exceptions.TemplateNotFound()
+    await _require_admin_for_essential(session, template.key, is_admin=is_admin)
     before = _snapshot(template)
     merged = {
         "subject": template.subject,
@@ -476,7 +539,7 @@ async def update_template(
         **changes,
     }
     parts = TemplateParts(template.channel, merged["subject"], merged["body"], merged["html_body"])
-    _check(parts, merged["sample_data"] or {}, settings)
+    await _check(parts, merged["sample_data"] or {}, settings)
     _require_sms_code(template.channel, merged["sms_template_code"])
     for name, value in merged.items():
         setattr(template, name, value)
@@ -505,7 +568,7 @@ async def preview(
     settings: NotificationSettings,
 ) -> Rendered:
     """Render a template with sample data, exactly as it would be sent."""
-    return _check(TemplateParts(channel, subject, body, html_body), data, settings)
+    return await _check(TemplateParts(channel, subject, body, html_body), data, settings)
 
 
 # Routes ---------------------------------------------------------------------------------------
@@ -525,8 +588,11 @@ async def put_route(
     essential: bool,
     rate_limited: bool,
     enabled: bool,
+    is_admin: bool = False,
 ) -> Route:
-    """Create or change the route of an event type; its templates must exist per channel."""
+    """Create or change the route of an event type; its templates must exist per channel.
+
+    Routes of essential messages (and making a route essential) are for admins only."""
     available = await TemplateRepository(session).channels_of(template_key)
     missing = [c for c in channels if c not in available]
     if missing:
@@ -546,6 +612,8 @@ async def put_route(
         essential = True
     repository = RouteRepository(session)
     route = await repository.for_update(event_type)
+    if not is_admin and (essential or (route is not None and route.essential)):
+        raise exceptions.AdminOnly()
     before = None
     if route is None:
         route = Route(event_type=event_type)

@@ -185,6 +185,7 @@ async def test_foreign_number_gets_email_not_sms(
 
 
 async def test_template_errors_are_refused_at_save(running: Running, tokens: Tokens) -> None:
+    admin = {"Authorization": f"Bearer {await tokens.mint('admin-2', roles=('admin',))}"}
     listed = await running.client.get(
         f"{API}/templates",
         params={"key": "verification_code", "channel": "sms", "locale": "zh"},
@@ -193,16 +194,14 @@ async def test_template_errors_are_refused_at_save(running: Running, tokens: Tok
     (template,) = listed.json()["items"]
     url = f"{API}/templates/{template['id']}"
 
-    broken = await running.client.patch(
-        url, json={"body": "验证码 {{ code "}, headers=running.operator
-    )
+    broken = await running.client.patch(url, json={"body": "验证码 {{ code "}, headers=admin)
     assert broken.status_code == 422
     problem = broken.json()
     assert problem["code"] == "template_invalid"
     assert [(e["field"], e["code"]) for e in problem["errors"]] == [("body", "template_syntax")]
 
     unknown = await running.client.patch(
-        url, json={"body": "{{ pasword }}"}, headers={**running.operator, "Accept-Language": "en"}
+        url, json={"body": "{{ pasword }}"}, headers={**admin, "Accept-Language": "en"}
     )
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0]["code"] == "template_render"
@@ -211,18 +210,58 @@ async def test_template_errors_are_refused_at_save(running: Running, tokens: Tok
     assert preview.status_code == 200
     assert "123456" in preview.json()["body"]
 
-    edited = await running.client.patch(
-        url,
-        json={"body": "验证码{{ code }}，{{ expires_minutes }}分钟内有效。"},
-        headers=running.operator,
-    )
+    new_body = {"body": "验证码{{ code }}，{{ expires_minutes }}分钟内有效。"}
+    by_operator = await running.client.patch(url, json=new_body, headers=running.operator)
+    assert by_operator.status_code == 403
+    assert by_operator.json()["code"] == "essential_message_admin_only"
+    edited = await running.client.patch(url, json=new_body, headers=admin)
     assert edited.status_code == 200
     assert edited.json()["version"] == template["version"] + 1
 
     applicant = await as_user(tokens, uuid.uuid4())
     assert (await running.client.get(f"{API}/templates", headers=applicant)).status_code == 403
-    extra = await running.client.patch(url, json={"version": 99}, headers=running.operator)
+    extra = await running.client.patch(url, json={"version": 99}, headers=admin)
     assert extra.status_code == 422
+
+
+async def test_a_secret_goes_only_into_a_body_and_operators_keep_other_templates(
+    running: Running, tokens: Tokens
+) -> None:
+    admin = {"Authorization": f"Bearer {await tokens.mint('admin-3', roles=('admin',))}"}
+
+    async def template_id(key: str, channel: str) -> str:
+        listed = await running.client.get(
+            f"{API}/templates",
+            params={"key": key, "channel": channel, "locale": "en"},
+            headers=running.operator,
+        )
+        return str(listed.json()["items"][0]["id"])
+
+    for key, channel, change, field in (
+        ("verification_code", "email", {"subject": "Code {% set c = code %}{{ c }}"}, "subject"),
+        ("activation_link", "email", {"subject": "Open {{ link }}"}, "subject"),
+        ("verification_code", "inbox", {"body": "Your code: {{ code }}"}, "body"),
+    ):
+        url = f"{API}/templates/{await template_id(key, channel)}"
+        refused = await running.client.patch(url, json=change, headers=admin)
+        assert refused.status_code == 422, refused.text
+        assert [(e["field"], e["code"]) for e in refused.json()["errors"]] == [
+            (field, "secret_not_allowed")
+        ]
+    route = await running.client.put(
+        f"{API}/routes/identity.verification_code.issued",
+        json={"template_key": "order_paid", "channels": ["email", "inbox"]},
+        headers=running.operator,
+    )
+    assert route.status_code == 403
+
+    url = f"{API}/templates/{await template_id('order_paid', 'inbox')}"
+    edited = await running.client.patch(url, json={"subject": "Paid!"}, headers=running.operator)
+    assert edited.status_code == 200, edited.text
+    restored = await running.client.patch(
+        url, json={"subject": "Order paid"}, headers=running.operator
+    )
+    assert restored.status_code == 200
 
 
 async def test_one_user_cannot_read_anothers_inbox(
@@ -308,3 +347,77 @@ async def test_operator_finds_a_failed_delivery_resends_it_and_sees_statistics(
         f"{API}/deliveries", params={"source_event_id": str(event.id)}, headers=running.operator
     )
     assert [d["id"] for d in by_event.json()["items"]] == [delivery["id"]]
+
+
+async def test_an_operator_cannot_read_a_code_through_a_subject_and_the_delivery_search(
+    running: Running, tokens: Tokens, database: Database
+) -> None:
+    """The account takeover of issue 8 §4.1: put `{{ code }}` into the code e-mail's subject,
+    have a reset code sent to an admin's address, read it from the delivery search."""
+    admin = {"Authorization": f"Bearer {await tokens.mint('admin-1', roles=('admin',))}"}
+    listed = await running.client.get(
+        f"{API}/templates",
+        params={"key": "verification_code", "channel": "email", "locale": "en"},
+        headers=running.operator,
+    )
+    (template,) = listed.json()["items"]
+    url = f"{API}/templates/{template['id']}"
+    admin_address, code = fresh_email("admin"), "640213"
+    try:
+        edit = await running.client.patch(
+            url, json={"subject": "Code {{ code }}"}, headers=running.operator
+        )
+        event = code_issued(admin_address, channel="email", code=code, locale="en")
+        await publish(event)
+
+        async def sent() -> list[dict[str, Any]]:
+            response = await running.client.get(
+                f"{API}/deliveries",
+                params={"destination": admin_address, "status": "sent"},
+                headers=running.operator,
+            )
+            assert response.status_code == 200, response.text
+            return [d for d in response.json()["items"] if d["channel"] == "email"]
+
+        (delivery,) = await wait_until(sent, timeout=15, message="the code e-mail")
+        shown = [
+            (await running.client.get(f"{API}/deliveries", params=params, headers=headers)).text
+            for params in ({"destination": admin_address}, {"source_event_id": str(event.id)})
+            for headers in (running.operator, admin)
+        ]
+        one = await running.client.get(f"{API}/deliveries/{delivery['id']}", headers=admin)
+        stats = await running.client.get(f"{API}/deliveries/stats", headers=running.operator)
+        for text in (*shown, one.text, stats.text):
+            assert code not in text
+        # Only admins edit the templates of essential messages (codes, links, notices).
+        assert edit.status_code == 403, edit.text
+    finally:
+        await running.client.patch(url, json={"subject": template["subject"]}, headers=admin)
+
+
+async def test_templates_that_build_huge_text_are_refused_at_save(running: Running) -> None:
+    listed = await running.client.get(
+        f"{API}/templates",
+        params={"key": "order_paid", "channel": "email", "locale": "en"},
+        headers=running.operator,
+    )
+    (template,) = listed.json()["items"]
+    url = f"{API}/templates/{template['id']}"
+    for field, source in (
+        ("body", "{{ '%09999999d' % 1 }}"),
+        ("body", "{{ 'x'|center(99999999) }}"),
+        ("subject", "{{ '%09999999d'|format(1) }}"),
+        ("html_body", "{{ '{:>9999999}'.format(1) }}"),
+        (
+            "body",
+            "{% set ns = namespace(s='x' * 9999) %}{% for i in range(30) %}"
+            "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s }}",
+        ),
+    ):
+        refused = await running.client.patch(url, json={field: source}, headers=running.operator)
+        assert refused.status_code == 422, refused.text
+        assert [(e["field"], e["code"]) for e in refused.json()["errors"]] == [
+            (field, "template_render")
+        ]
+    unchanged = await running.client.get(url, headers=running.operator)
+    assert unchanged.json()["version"] == template["version"]

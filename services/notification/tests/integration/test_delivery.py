@@ -361,8 +361,9 @@ async def test_broken_templates_are_refused_at_save(
             await service.update_template(
                 session,
                 template.id,
-                actor="operator-1",
+                actor="admin-1",
                 changes=changes,
                 settings=NotificationSettings(),
+                is_admin=True,
             )
     assert [(e.field, e.code) for e in refused.value.errors] == [(field, code)]

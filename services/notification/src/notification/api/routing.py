@@ -28,9 +28,14 @@ async def put_route(
 ) -> RouteOut:
     """Route an event type to a template and channels (templates must exist per channel).
 
-    Codes and activation links stay essential whatever is sent.
+    Codes and activation links stay essential whatever is sent; routes of essential messages
+    are changed by admins only.
     """
     route = await service.put_route(
-        session, actor=principal.subject, event_type=event_type, **body.model_dump()
+        session,
+        actor=principal.subject,
+        event_type=event_type,
+        is_admin=principal.has_role("admin"),
+        **body.model_dump(),
     )
     return RouteOut.model_validate(route)

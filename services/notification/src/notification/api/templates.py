@@ -50,9 +50,17 @@ async def list_templates(
 async def create_template(
     body: TemplateCreate, session: SessionDep, principal: Operator, settings: SettingsDep
 ) -> TemplateOut:
-    """Add a template for a key, channel and locale; it must render with its sample data."""
+    """Add a template for a key, channel and locale; it must render with its sample data.
+
+    Templates of essential messages (codes, links, security notices): admins only. A secret
+    (`code`, `link`) may appear only in an SMS or e-mail body, never in a subject or inbox copy.
+    """
     template = await service.create_template(
-        session, actor=principal.subject, settings=settings, **body.model_dump()
+        session,
+        actor=principal.subject,
+        settings=settings,
+        is_admin=principal.has_role("admin"),
+        **body.model_dump(),
     )
     return TemplateOut.model_validate(template)
 
@@ -90,10 +98,18 @@ async def update_template(
     principal: Operator,
     settings: SettingsDep,
 ) -> TemplateOut:
-    """Change a template's text or sample data; refused (422) unless the result renders."""
+    """Change a template's text or sample data; refused (422) unless the result renders.
+
+    Templates of essential messages (codes, links, security notices): admins only (403).
+    """
     changes = {name: getattr(body, name) for name in body.model_fields_set}
     template = await service.update_template(
-        session, template_id, actor=principal.subject, changes=changes, settings=settings
+        session,
+        template_id,
+        actor=principal.subject,
+        changes=changes,
+        settings=settings,
+        is_admin=principal.has_role("admin"),
     )
     return TemplateOut.model_validate(template)
 
