@@ -44,6 +44,13 @@ class NotificationSettings(ServiceSettings):
     code_limit_per_minute: int = Field(default=1, ge=1)
     code_limit_per_day: int = Field(default=10, ge=1)
 
+    # Global daily SMS budget (every SMS, per Asia/Shanghai day, counted in the database across
+    # replicas); 0 turns it off. Non-essential SMS stop at budget × (100 − reserve) %, the rest
+    # is kept for essential ones (codes); over the budget an SMS is refused
+    # (`sms_budget_exhausted`). Warnings are logged at 80 % and 100 %.
+    sms_daily_budget: int = Field(default=50_000, ge=0)
+    sms_budget_essential_reserve_percent: int = Field(default=10, ge=0, le=100)
+
     # The delivery worker.
     delivery_enabled: bool = True
     delivery_max_attempts: int = Field(default=5, ge=1, le=50)

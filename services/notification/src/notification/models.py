@@ -1,7 +1,7 @@
 """Tables of the notification service's own database."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -216,6 +217,16 @@ class SendLogEntry(Base):
     created_at: Mapped[datetime] = mapped_column(
         UtcDateTime, server_default=text("clock_timestamp()")
     )
+
+
+class SmsBudgetDay(Base):
+    """SMS sent (or queued) on one Asia/Shanghai day, against `sms_daily_budget`."""
+
+    __tablename__ = "sms_budget"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    used: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, server_default=text("now()"))
 
 
 class InboxItem(Base):

@@ -4,7 +4,7 @@ import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -41,6 +41,7 @@ from notification.models import (
     Recipient,
     Route,
     SendLogEntry,
+    SmsBudgetDay,
     Template,
     messaging,
 )
@@ -562,6 +563,33 @@ class SendLogRepository(Repository[SendLogEntry]):
         if counts.day >= per_day:
             return "rate_limited_day"
         return None
+
+
+# One more SMS on `day` unless `limit` is reached: the row lock of the upsert serialises
+# concurrent handlers (any replica) on the counter, so the limit is never overshot.
+_TAKE_SMS_BUDGET = text(
+    """
+    INSERT INTO sms_budget AS b (day, used) VALUES (:day, 1)
+    ON CONFLICT (day) DO UPDATE SET used = b.used + 1, updated_at = clock_timestamp()
+     WHERE b.used < :limit
+    RETURNING b.used
+    """
+)
+
+
+class SmsBudgetRepository(Repository[SmsBudgetDay]):
+    model = SmsBudgetDay
+
+    async def take(self, day: date, *, limit: int) -> int | None:
+        """Count one SMS on `day` if fewer than `limit` were; return the new count, else None."""
+        if limit <= 0:
+            return None
+        used = await self.session.scalar(_TAKE_SMS_BUDGET, {"day": day, "limit": limit})
+        return None if used is None else int(used)
+
+    async def used(self, day: date) -> int:
+        used = await self.session.scalar(select(SmsBudgetDay.used).where(SmsBudgetDay.day == day))
+        return int(used or 0)
 
 
 class InboxRepository(Repository[InboxItem]):

@@ -2,7 +2,7 @@
 
 import json
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -190,11 +190,21 @@ class ReasonCount(BaseModel):
     count: int
 
 
+class SmsBudgetOut(BaseModel):
+    """Today's (Asia/Shanghai) SMS count against the global daily budget (limit 0: none)."""
+
+    day: date
+    used: int
+    limit: int
+    non_essential_limit: int
+
+
 class DeliveryStats(BaseModel):
     since: datetime
     until: datetime
     by_channel_and_status: list[ChannelStatusCount]
     failure_reasons: list[ReasonCount]
+    sms_budget: SmsBudgetOut
 
 
 # Inbox and preferences ------------------------------------------------------------------------

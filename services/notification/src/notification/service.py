@@ -22,7 +22,7 @@ from educert_common.events.catalogue import (
 from educert_common.events.envelope import EventEnvelope
 from educert_common.events.outbox import Outbox
 from educert_common.http.pagination import Page, PageParams
-from notification import exceptions
+from notification import exceptions, sms_budget
 from notification.addressing import (
     Address,
     destination_key,
@@ -184,7 +184,11 @@ def outcome_rows(outcomes: Sequence[tuple[Delivery | Any, str | None]]) -> list[
 
 
 async def notify(
-    session: AsyncSession, envelope: EventEnvelope, *, settings: NotificationSettings
+    session: AsyncSession,
+    envelope: EventEnvelope,
+    *,
+    settings: NotificationSettings,
+    now: datetime | None = None,
 ) -> Message | None:
     """Turn one event into a message and its deliveries, in the caller's transaction; return
     the message written (a plain object, not attached to the session).
@@ -248,6 +252,7 @@ async def notify(
             context=context,
             secrets=secrets,
             settings=settings,
+            now=now or utcnow(),
             rows=rows,
         )
         if outcome is not None:
@@ -274,6 +279,7 @@ async def _deliver(
     context: Mapping[str, Any],
     secrets: "Secrets",
     settings: NotificationSettings,
+    now: datetime,
     rows: list[Delivery | InboxItem],
 ) -> tuple[Delivery, str | None] | None:
     """Build one channel's delivery (and inbox item) into `rows`. Return it with its refusal
@@ -325,6 +331,10 @@ async def _deliver(
             delivery.id,
             per_minute=settings.code_limit_per_minute,
             per_day=settings.code_limit_per_day,
+        )
+    if refusal is None and address.channel == Channel.SMS:
+        refusal = await sms_budget.take(
+            session, essential=message.essential, settings=settings, now=now
         )
     if refusal is not None:
         delivery.status = DeliveryStatus.FAILED
@@ -705,15 +715,29 @@ async def resend_delivery(session: AsyncSession, delivery_id: uuid.UUID, *, acto
     return delivery
 
 
+async def sms_budget_status(
+    session: AsyncSession, *, settings: NotificationSettings, now: datetime | None = None
+) -> sms_budget.SmsBudget:
+    """Today's SMS count against the global daily budget."""
+    return await sms_budget.status(session, settings=settings, now=now or utcnow())
+
+
 async def delivery_stats(
-    session: AsyncSession, *, since: datetime | None, until: datetime | None
+    session: AsyncSession,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    settings: NotificationSettings,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Counts per channel and status, send latency, and the commonest failure reasons."""
+    """Counts per channel and status, send latency, the commonest failure reasons, and
+    today's SMS budget."""
     until = until or datetime.now(UTC)
     since = since or until - timedelta(days=1)
     repository = DeliveryRepository(session)
     rows = await repository.stats(since, until)
     reasons = await repository.failure_reasons(since, until)
+    budget = await sms_budget_status(session, settings=settings, now=now)
     return {
         "since": since,
         "until": until,
@@ -730,6 +754,7 @@ async def delivery_stats(
         "failure_reasons": [
             {"reason": row.failure_reason or "unknown", "count": row.count} for row in reasons
         ],
+        "sms_budget": dataclasses.asdict(budget),
     }
 
 

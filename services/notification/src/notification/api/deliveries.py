@@ -10,6 +10,7 @@ from educert_common.app import SessionDep
 from educert_common.auth import Operator
 from educert_common.http.pagination import Page, PageParams, page_params
 from notification import service
+from notification.api.deps import SettingsDep
 from notification.repository import DeliveryFilters
 from notification.schemas import ChannelName, DeliveryOut, DeliveryStats
 
@@ -49,12 +50,14 @@ async def search_deliveries(
 async def delivery_stats(
     session: SessionDep,
     _: Operator,
+    settings: SettingsDep,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> DeliveryStats:
-    """Counts per channel and status with send latency, and failure reasons (default: 24 h)."""
+    """Counts per channel and status with send latency, failure reasons (default: 24 h), and
+    today's SMS count against the global daily budget."""
     return DeliveryStats.model_validate(
-        await service.delivery_stats(session, since=since, until=until)
+        await service.delivery_stats(session, since=since, until=until, settings=settings)
     )
 
 
