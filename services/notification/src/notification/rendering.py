@@ -18,15 +18,25 @@ from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta
 from jinja2 import Template as JinjaTemplate
 
 from educert_common.masking import mask_email, mask_mobile
-from notification.sandbox import MAX_TEXT, BoundedSandbox, end_budget, start_budget
+from notification.sandbox import (
+    MAX_TEXT,
+    RENDER_SECONDS,
+    BoundedSandbox,
+    RenderTooSlow,
+    end_budget,
+    start_budget,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_SOURCE_CHARS = 20_000
 MAX_SUBJECT_CHARS = 200
 
 MAX_OUTPUT_CHARS = MAX_TEXT
-# Renders run here, off the event loop: a slow template holds a render thread, not every request
-# and event of the process (each render is bounded by the sandbox's budget anyway).
+# What a render may take on the event loop: ordinary templates need well under a millisecond;
+# anything slower is stopped and rendered again on a render thread with the full budget.
+INLINE_SECONDS = 0.005
+# A slow template holds a render thread, not every request and event of the process (each
+# render is bounded by the sandbox's budget anyway).
 _RENDER_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="template-render")
 
 _text_environment = BoundedSandbox(undefined=StrictUndefined, autoescape=False)
@@ -89,6 +99,8 @@ def _render(source: str, context: Mapping[str, Any], *, html: bool, field: str) 
                 )
             parts.append(chunk)
         return "".join(parts)
+    except RenderTooSlow as exc:
+        raise TemplateProblem(field, "template_too_slow", exc.message or str(exc)) from exc
     except TemplateError as exc:  # UndefinedError, SecurityError, ...
         raise TemplateProblem(field, "template_render", exc.message or str(exc)) from exc
     except (
@@ -102,10 +114,16 @@ def _render(source: str, context: Mapping[str, Any], *, html: bool, field: str) 
         raise TemplateProblem(field, "template_render", f"{type(exc).__name__}: {exc}") from exc
 
 
-def render(parts: TemplateParts, context: Mapping[str, Any], *, sms_max_chars: int) -> Rendered:
+def render(
+    parts: TemplateParts,
+    context: Mapping[str, Any],
+    *,
+    sms_max_chars: int,
+    seconds: float = RENDER_SECONDS,
+) -> Rendered:
     """Render all parts of a template for one channel within one time and size budget; raise
     TemplateProblem if any fails. Blocking: from async code use `render_all`."""
-    budget = start_budget()
+    budget = start_budget(seconds)
     try:
         return _render_parts(parts, context, sms_max_chars=sms_max_chars)
     finally:
@@ -135,32 +153,47 @@ def _render_parts(
 
 
 def _render_each(
-    templates: Sequence[TemplateParts], context: Mapping[str, Any], sms_max_chars: int
+    templates: Sequence[TemplateParts],
+    context: Mapping[str, Any],
+    sms_max_chars: int,
+    seconds: float = RENDER_SECONDS,
 ) -> list[Rendered | TemplateProblem]:
     results: list[Rendered | TemplateProblem] = []
     for parts in templates:
         try:
-            results.append(render(parts, context, sms_max_chars=sms_max_chars))
+            results.append(render(parts, context, sms_max_chars=sms_max_chars, seconds=seconds))
         except TemplateProblem as problem:
             results.append(problem)
     return results
 
 
+def _too_slow(result: Rendered | TemplateProblem) -> bool:
+    return isinstance(result, TemplateProblem) and result.code == "template_too_slow"
+
+
 async def render_all(
     templates: Sequence[TemplateParts], context: Mapping[str, Any], *, sms_max_chars: int
 ) -> list[Rendered | TemplateProblem]:
-    """Render several templates (one event's channels) on a render thread, one hop for all;
-    each result is the rendering or the problem that stopped it."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(
-        _RENDER_THREADS, _render_each, templates, context, sms_max_chars
-    )
+    """Render several templates (one event's channels); each result is the rendering or the
+    problem that stopped it. Each gets `INLINE_SECONDS` here; those that need more are rendered
+    again on a render thread with the full budget (one hop for all of them)."""
+    results = _render_each(templates, context, sms_max_chars, INLINE_SECONDS)
+    slow = [i for i, result in enumerate(results) if _too_slow(result)]
+    if slow:
+        loop = asyncio.get_running_loop()
+        again = await loop.run_in_executor(
+            _RENDER_THREADS, _render_each, [templates[i] for i in slow], context, sms_max_chars
+        )
+        for i, result in zip(slow, again, strict=True):
+            results[i] = result
+    return results
 
 
 async def check_template_off_loop(
     parts: TemplateParts, sample_data: Mapping[str, Any], *, sms_max_chars: int
 ) -> Rendered:
-    """`check_template` on a render thread (saving and previewing templates)."""
+    """`check_template` on a render thread (saving and previewing templates: rare, so always
+    off the event loop)."""
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(
         _RENDER_THREADS,

@@ -7,8 +7,9 @@ widths, `join`, `replace`, the `center/indent/wordwrap/format/join/replace` filt
 Bounded right after (each result at most `MAX_TEXT` characters, so a chain of them cannot
 grow): every call, filter, operator and `~` concatenation. Every one of those, every loop
 iteration and every attribute lookup also checks the render's budget: a deadline and a total
-of characters built. Renders run on a worker thread (`rendering.render_all`), never on the
-event loop.
+of characters built. A render gets a few milliseconds where it is called; one that needs more
+is stopped and rendered again on a render thread with the full budget (`rendering.render_all`),
+so the event loop is never held longer than that.
 """
 
 import re
@@ -33,9 +34,14 @@ MAX_BUILT_CHARS = 1_000_000  # all strings one render builds, together
 RENDER_SECONDS = 0.25  # one render call, all parts of a template together
 
 
+class RenderTooSlow(SecurityError):
+    """The render ran past its deadline."""
+
+
 @dataclass(slots=True)
 class RenderBudget:
     deadline: float
+    seconds: float
     built: int = 0
 
 
@@ -44,7 +50,7 @@ _budget: ContextVar[RenderBudget | None] = ContextVar("render_budget", default=N
 
 def start_budget(seconds: float = RENDER_SECONDS) -> object:
     """Give the renders that follow on this thread a fresh budget; returns a reset token."""
-    return _budget.set(RenderBudget(time.monotonic() + seconds))
+    return _budget.set(RenderBudget(time.monotonic() + seconds, seconds=seconds))
 
 
 def end_budget(token: object) -> None:
@@ -54,7 +60,7 @@ def end_budget(token: object) -> None:
 def _tick() -> None:
     budget = _budget.get()
     if budget is not None and time.monotonic() > budget.deadline:
-        raise SecurityError(f"the template took longer than {RENDER_SECONDS} s to render")
+        raise RenderTooSlow(f"the template took longer than {budget.seconds} s to render")
 
 
 def _charge(value: Any) -> Any:

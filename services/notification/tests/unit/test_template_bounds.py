@@ -3,12 +3,14 @@
 Each payload is refused at render time quickly and without allocating much; the same payloads
 are refused when a template is saved (tests/e2e/test_journeys.py)."""
 
+import asyncio
 import time
 import tracemalloc
 
 import pytest
 
-from notification.rendering import TemplateParts, TemplateProblem, render
+from notification.rendering import Rendered, TemplateParts, TemplateProblem, render, render_all
+from notification.sandbox import RENDER_SECONDS
 
 # Each builds tens of MB (or runs for minutes) in an unbounded Jinja2 sandbox.
 PAYLOADS = {
@@ -61,3 +63,28 @@ def test_ordinary_templates_still_render() -> None:
     )
     rendered = render(TemplateParts("sms", None, source), {}, sms_max_chars=300)
     assert rendered.body == "00042     ab     x     a, b a+b n1 abc 1024 3.14"
+
+
+async def test_a_slow_render_moves_off_the_event_loop_and_is_stopped() -> None:
+    slow = TemplateParts("email", "Subject", PAYLOADS["nested_loops"])
+    fast = TemplateParts("sms", None, "{{ code }}")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    running = asyncio.create_task(ticker())
+    started = time.perf_counter()
+    try:
+        results = await render_all([slow, fast], {"code": "1234"}, sms_max_chars=300)
+    finally:
+        running.cancel()
+    elapsed = time.perf_counter() - started
+    problem, rendered = results
+    assert isinstance(problem, TemplateProblem) and problem.code == "template_too_slow"
+    assert isinstance(rendered, Rendered) and rendered.body == "1234"
+    assert RENDER_SECONDS <= elapsed < 2.0  # the full budget, spent on the render thread
+    assert ticks >= 5  # the event loop kept running meanwhile
