@@ -231,7 +231,7 @@ async def notify(
     templates = choose_templates(found.templates, locale)
     context = template_context(data, occurred_at=envelope.occurred_at)
     secrets = Secrets(carries_secret(data), secret_values(data))
-    # Every channel's template in one hop to a render thread (bounded, off the event loop).
+    # Every channel's template, bounded (a slow one finishes on the render thread).
     to_render = [
         templates[a.channel] for a in addresses if a.refusal is None and a.channel in templates
     ]
