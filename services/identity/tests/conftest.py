@@ -12,7 +12,9 @@ from sqlalchemy import text
 from stdnum.cn import ric
 
 from educert_common.db import Database
+from educert_common.errors import DomainError
 from identity.config import IdentitySettings
+from identity.sessions import service as sessions
 
 _counter = itertools.count(1)
 _rng = random.Random()
@@ -133,3 +135,40 @@ def make_person() -> Any:
 @pytest.fixture
 def make_resident_id() -> Any:
     return resident_id
+
+
+async def _attempt_login(
+    database: Database,
+    cfg: IdentitySettings,
+    identifier: str,
+    password: str,
+    ip: str,
+    *,
+    device_token: str | None = None,
+    captcha_token: str | None = None,
+) -> sessions.TokenPair | DomainError:
+    """One login as POST /login runs it: counted and committed first, then the password."""
+    try:
+        async with database.transaction() as session:
+            attempt = await sessions.begin_login(
+                session,
+                cfg,
+                identifier=identifier,
+                ip=ip,
+                device_token=device_token,
+                captcha_token=captcha_token,
+            )
+    except DomainError as refused:
+        return refused
+    async with database.transaction() as session:
+        pair, error = await sessions.finish_login(
+            session, cfg, attempt, password=password, ip=ip, user_agent="pytest"
+        )
+    return error or pair  # type: ignore[return-value]
+
+
+@pytest.fixture
+def attempt_login() -> Any:
+    """`await attempt_login(database, cfg, identifier, password, ip, device_token=...)`: the
+    TokenPair, or the DomainError the login answered with."""
+    return _attempt_login
