@@ -676,3 +676,55 @@ async def test_zz_no_raw_id_number_in_any_response_or_log(stack: Any, client: An
         log = process.log_path.read_text(errors="replace")
         assert "account registered" in log or process is stack.gateway
         assert not raw_id_numbers(log), f"raw ID number in the {process.name} log"
+
+
+async def test_codes_and_links_leave_the_outbox_once_published(
+    stack: Any, client: Any, outbox: Any, identity_db: Any, onboard: Any
+) -> None:
+    from sqlalchemy import text
+
+    from educert_common.testing.waiting import wait_until
+
+    user = await onboard()
+    person = user.person
+    response = await client.post(
+        f"{stack.api}/recovery/password/code", json={"destination": person.mobile}
+    )
+    assert response.status_code == 200
+    # Notification got the code and the activation link (read from the broker) ...
+    code = await outbox.code(person.mobile, "reset_password")
+    token = await outbox.activation_token(person.email)
+
+    async def published_rows() -> list[Any] | None:
+        async with identity_db.transaction() as session:
+            rows = (
+                await session.execute(
+                    text(
+                        "SELECT published_at, payload FROM outbox_events "
+                        "WHERE payload->'data'->>'destination' = :m "
+                        "OR payload->'data'->>'email' = :e"
+                    ),
+                    {"m": person.mobile, "e": person.email},
+                )
+            ).all()
+        return rows if rows and all(row.published_at for row in rows) else None
+
+    rows = await wait_until(published_rows, message="identity's events to be published")
+    # ... and no outbox row holds either of them any more.
+    secrets = [
+        row.payload["data"]
+        for row in rows
+        if row.payload["type"]
+        in ("identity.verification_code.issued", "identity.activation_link.issued")
+    ]
+    assert len(secrets) >= 3  # registration code, reset code, activation link
+    assert all(
+        data.get("code", "[redacted]") == data.get("link", "[redacted]") == "[redacted]"
+        for data in secrets
+    )
+    async with identity_db.transaction() as session:
+        everything = (
+            await session.execute(text("SELECT payload::text FROM outbox_events"))
+        ).scalars()
+        stored = "\n".join(everything)
+    assert token not in stored and f'"code": "{code}"' not in stored
