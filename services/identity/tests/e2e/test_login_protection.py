@@ -27,7 +27,9 @@ async def test_a_burst_of_parallel_guesses_gets_at_most_the_allowed_verification
     # before the password is looked at.
     evaluated = outcomes[(401, "invalid_credentials")]
     assert 1 <= evaluated <= ACCOUNT_THRESHOLD, outcomes
-    assert sum(n for (status, _), n in outcomes.items() if status == 429) == 100 - evaluated
+    assert sum(n for (status, _), n in outcomes.items() if status == 429) == 100 - evaluated, (
+        outcomes
+    )
 
 
 def from_address(address: str) -> dict[str, str]:
