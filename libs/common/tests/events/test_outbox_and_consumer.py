@@ -333,6 +333,54 @@ def envelope_of(event: Event, subject: str) -> EventEnvelope:
     )
 
 
+@catalogued
+class WidgetKeyIssued(Event):
+    """Carries a secret only the consumer may see (like a one-time code)."""
+
+    event_type = "testing.widget.key_issued"
+    secret_fields = frozenset({"key"})
+
+    widget_id: str
+    key: str
+
+
+async def _outbox_payloads(database: Database) -> list[str]:
+    async with database.transaction() as session:
+        return list(
+            (await session.execute(sa.text("SELECT payload::text FROM outbox_events"))).scalars()
+        )
+
+
+async def test_secret_fields_stay_until_published_then_are_redacted(
+    clean_tables: Database, broker: Broker
+) -> None:
+    secret = f"secret-{uuid.uuid4().hex}"
+    received: list[dict[str, object]] = []
+
+    async def keep(session: AsyncSession, envelope: EventEnvelope) -> None:
+        received.append(envelope.data)
+
+    async with clean_tables.transaction() as session:
+        await OUTBOX.add(session, WidgetKeyIssued(widget_id="k-1", key=secret), subject="k-1")
+    async with consuming(clean_tables, broker, {WidgetKeyIssued.event_type: keep}):
+        # A relay that dies before marking the row sent leaves the secret for the next one.
+        dying = RelayThatDiesBeforeMarking(clean_tables, messaging, broker)
+        with pytest.raises(SystemExit):
+            await dying.publish_pending()
+        assert any(secret in payload for payload in await _outbox_payloads(clean_tables))
+        assert await relay_for(clean_tables, broker).publish_pending() == 1
+        await wait_until(lambda: _async(bool(received)), message="the event to be handled")
+
+    assert received[0]["key"] == secret
+    payloads = await _outbox_payloads(clean_tables)
+    assert len(payloads) == 1 and secret not in payloads[0]
+    assert '"key": "[redacted]"' in payloads[0] and '"widget_id": "k-1"' in payloads[0]
+
+
+async def _async(value: bool) -> bool:
+    return value
+
+
 async def test_a_duplicate_delivery_has_one_effect(clean_tables: Database, broker: Broker) -> None:
     envelope = envelope_of(WidgetCreated(widget_id="dup"), "dup")
     marker = envelope_of(WidgetCreated(widget_id="after"), "after")

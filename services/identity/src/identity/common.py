@@ -38,6 +38,9 @@ class Secrets:
     code_key: bytes
     link_key: bytes
     face_key: bytes
+    # Signs login device tokens and solved-captcha passes.
+    device_key: bytes
+    captcha_key: bytes
 
     def code_hash(self, scope: str, code: str) -> str:
         return hmac.new(self.code_key, f"{scope}:{code}".encode(), sha256).hexdigest()
@@ -67,6 +70,8 @@ def _secrets(
         code_key=derive_key(personal_secret, "identity-one-time-codes"),
         link_key=derive_key(personal_secret, "identity-activation-links"),
         face_key=face_secret.encode(),
+        device_key=derive_key(personal_secret, "identity-login-devices"),
+        captcha_key=derive_key(personal_secret, "identity-captcha-passes"),
     )
 
 

@@ -48,6 +48,15 @@ class IdentitySettings(ServiceSettings):
     # A key's failure count starts again when its last failure is older than this, so the
     # lock does not grow forever from one guess an hour; keep it below lockout_max_seconds.
     lockout_window_seconds: int = Field(default=900, ge=1)
+    # Past `lockout_threshold` failures on an account, a client without a device token of that
+    # account must solve a captcha per attempt (no hard lock that anyone could keep engaged).
+    # "development" is the built-in slider adapter (refused in production); "disabled" offers
+    # no captcha, so such clients wait until the account's failures decay.
+    captcha_adapter: Literal["development", "disabled"] = "development"
+    captcha_challenge_ttl_seconds: int = Field(default=120, ge=10, le=900)
+    # How long a solved captcha's single-use pass token is accepted by POST /login.
+    captcha_pass_ttl_seconds: int = Field(default=120, ge=10, le=900)
+    captcha_daily_cap_per_ip: int = Field(default=500, ge=1)
     # Only these peers may say who the client is (X-Forwarded-For): the gateway, an ingress.
     # Addresses or CIDR networks, as a JSON list or comma-separated
     # (IDENTITY_TRUSTED_PROXIES=10.0.0.0/8,127.0.0.1).
@@ -65,6 +74,12 @@ class IdentitySettings(ServiceSettings):
     appeal_daily_cap_per_ip: int = Field(default=5, ge=1)
     # E-mail activation links.
     activation_link_ttl_hours: int = Field(default=24, ge=1)
+    # An e-mail or mobile an account claimed but never verified is released to whoever
+    # registers or changes to it after this long (no squatting on someone else's contact).
+    unverified_contact_hold_hours: int = Field(default=168, ge=1)
+    # Changing the login e-mail or mobile needs the current password, or a session whose
+    # password login is at most this old.
+    contact_change_fresh_login_seconds: int = Field(default=300, ge=0, le=3600)
     public_base_url: str = "http://127.0.0.1:8000"
 
     # Which population registry answers real-name checks: "development" (the
@@ -137,11 +152,17 @@ class IdentitySettings(ServiceSettings):
         return self
 
     @model_validator(mode="after")
-    def _refuse_development_registry_in_production(self) -> "IdentitySettings":
+    def _refuse_development_adapters_in_production(self) -> "IdentitySettings":
         if self.platform.environment == "production" and self.registry_adapter == "development":
             raise ValueError(
                 "IDENTITY_REGISTRY_ADAPTER=development answers from a table operators load by "
                 "CSV and must not run in production; set IDENTITY_REGISTRY_ADAPTER to a "
                 "production adapter (or 'disabled')"
+            )
+        if self.platform.environment == "production" and self.captcha_adapter == "development":
+            raise ValueError(
+                "IDENTITY_CAPTCHA_ADAPTER=development is a built-in slider whose answer is in "
+                "the challenge and must not run in production; set IDENTITY_CAPTCHA_ADAPTER to "
+                "a production adapter (or 'disabled')"
             )
         return self

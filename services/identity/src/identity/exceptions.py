@@ -130,3 +130,34 @@ class RealnameIpLimited(TooManyRequests):
         "Too many real-name checks from this network today; try again later",
         "当前网络今日实名核验次数过多,请稍后再试",
     )
+
+
+class CaptchaRequired(TooManyRequests):
+    code = "captcha_required"
+    title = Text(
+        "Too many failed logins for this account from unknown devices: solve a captcha "
+        "(POST /captcha/challenges) and send its captcha_token with the login",
+        "该账号在未知设备上登录失败次数过多:"
+        "请先完成验证码(POST /captcha/challenges),并随登录请求提交 captcha_token",
+    )
+
+
+class CaptchaUnavailable(ServiceUnavailable):
+    code = "captcha_unavailable"
+    title = Text("No captcha can be offered right now", "暂时无法提供验证码")
+
+
+class CaptchaRateLimited(TooManyRequests):
+    code = "captcha_rate_limited"
+    title = Text(
+        "Too many captchas from this network today; try again later",
+        "当前网络今日请求验证码过多,请稍后再试",
+    )
+
+
+class ReauthenticationRequired(NotAuthenticated):
+    code = "reauthentication_required"
+    title = Text(
+        "Confirm with your current password (or log in again) to change a login contact",
+        "更换登录邮箱或手机号需验证当前密码(或重新登录)",
+    )

@@ -119,7 +119,7 @@ async def test_refresh_token_reuse_revokes_the_family(
     assert all(s["id"] != first.json()["session_id"] for s in sessions.json())
 
 
-async def test_lockout_grows_and_never_reveals_the_account(
+async def test_lockout_asks_for_a_captcha_and_never_reveals_the_account(
     stack: Any, client: Any, onboard: Any
 ) -> None:
     user = await onboard()
@@ -136,12 +136,13 @@ async def test_lockout_grows_and_never_reveals_the_account(
         await client.post(
             f"{stack.api}/login", json={"identifier": user.person.mobile, "password": "Wrong123x"}
         )
+    # Past the threshold a device the account does not know must solve a captcha first.
     locked = await client.post(
         f"{stack.api}/login",
         json={"identifier": user.person.mobile, "password": user.person.password},
     )
-    assert locked.status_code == 429 and locked.json()["code"] == "login_locked"
-    assert 50 <= int(locked.headers["retry-after"]) <= 61
+    assert locked.status_code == 429 and locked.json()["code"] == "captcha_required"
+    assert locked.json()["errors"][0]["field"] == "captcha_token"
     # Other login names of other people are unaffected.
     other = await onboard()
     assert other.access
@@ -193,7 +194,10 @@ async def test_password_recovery_by_mobile_and_email(
     )
     assert new.status_code == 200
 
-    # By e-mail (the code also proves the address).
+    # By e-mail, once the address is verified (until then it is a claim and gets no code).
+    token = await outbox.activation_token(person.email)
+    activated = await client.post(f"{stack.api}/email/activation", json={"token": token})
+    assert activated.status_code == 200
     sent = await client.post(
         f"{stack.api}/recovery/password/code", json={"destination": person.email}
     )
@@ -675,3 +679,55 @@ async def test_zz_no_raw_id_number_in_any_response_or_log(stack: Any, client: An
         log = process.log_path.read_text(errors="replace")
         assert "account registered" in log or process is stack.gateway
         assert not raw_id_numbers(log), f"raw ID number in the {process.name} log"
+
+
+async def test_codes_and_links_leave_the_outbox_once_published(
+    stack: Any, client: Any, outbox: Any, identity_db: Any, onboard: Any
+) -> None:
+    from sqlalchemy import text
+
+    from educert_common.testing.waiting import wait_until
+
+    user = await onboard()
+    person = user.person
+    response = await client.post(
+        f"{stack.api}/recovery/password/code", json={"destination": person.mobile}
+    )
+    assert response.status_code == 200
+    # Notification got the code and the activation link (read from the broker) ...
+    code = await outbox.code(person.mobile, "reset_password")
+    token = await outbox.activation_token(person.email)
+
+    async def published_rows() -> list[Any] | None:
+        async with identity_db.transaction() as session:
+            rows = (
+                await session.execute(
+                    text(
+                        "SELECT published_at, payload FROM outbox_events "
+                        "WHERE payload->'data'->>'destination' = :m "
+                        "OR payload->'data'->>'email' = :e"
+                    ),
+                    {"m": person.mobile, "e": person.email},
+                )
+            ).all()
+        return rows if rows and all(row.published_at for row in rows) else None
+
+    rows = await wait_until(published_rows, message="identity's events to be published")
+    # ... and no outbox row holds either of them any more.
+    secrets = [
+        row.payload["data"]
+        for row in rows
+        if row.payload["type"]
+        in ("identity.verification_code.issued", "identity.activation_link.issued")
+    ]
+    assert len(secrets) >= 3  # registration code, reset code, activation link
+    assert all(
+        data.get("code", "[redacted]") == data.get("link", "[redacted]") == "[redacted]"
+        for data in secrets
+    )
+    async with identity_db.transaction() as session:
+        everything = (
+            await session.execute(text("SELECT payload::text FROM outbox_events"))
+        ).scalars()
+        stored = "\n".join(everything)
+    assert token not in stored and f'"code": "{code}"' not in stored

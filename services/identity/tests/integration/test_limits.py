@@ -23,7 +23,6 @@ from identity.exceptions import (
 from identity.models import messaging
 from identity.realname.registry import Answer, Outcome, RegistryTemporarilyUnavailable
 from identity.realname.service import ask_with_retries
-from identity.sessions import service as sessions
 from identity.verification import service as codes
 
 OUTBOX = Outbox(messaging, source="identity")
@@ -118,24 +117,15 @@ async def test_code_is_single_use_with_five_attempts(identity_db: Database) -> N
     assert error is not None and error.errors[0].code == "code_attempts_exceeded"
 
 
-async def test_login_locks_per_address_with_growing_delay(identity_db: Database) -> None:
+async def test_login_locks_per_address_with_growing_delay(
+    identity_db: Database, attempt_login: Any
+) -> None:
     cfg = settings(lockout_ip_threshold=3, lockout_base_seconds=60)
     ip = f"10.2.{uuid.uuid4().int % 250}.1"
     for n in range(3):
-        async with identity_db.transaction() as session:
-            _, error = await sessions.login(
-                session,
-                cfg,
-                identifier=f"ghost{n}{uuid.uuid4().hex[:6]}",
-                password="x",
-                ip=ip,
-                user_agent=None,
-            )
+        error = await attempt_login(identity_db, cfg, f"ghost{n}{uuid.uuid4().hex[:6]}", "x", ip)
         assert isinstance(error, InvalidCredentials)
-    async with identity_db.transaction() as session:
-        _, error = await sessions.login(
-            session, cfg, identifier="anyone", password="x", ip=ip, user_agent=None
-        )
+    error = await attempt_login(identity_db, cfg, "anyone", "x", ip)
     assert isinstance(error, LoginLocked)
     first_wait = int(error.headers["Retry-After"])
     assert 55 <= first_wait <= 61
@@ -146,17 +136,14 @@ async def test_login_locks_per_address_with_growing_delay(identity_db: Database)
         await session.execute(
             update(LoginThrottle).where(LoginThrottle.key == f"ip:{ip}").values(locked_until=None)
         )
-        _, error = await sessions.login(
-            session, cfg, identifier="anyone", password="x", ip=ip, user_agent=None
-        )
-    async with identity_db.transaction() as session:
-        _, error = await sessions.login(
-            session, cfg, identifier="anyone", password="x", ip=ip, user_agent=None
-        )
+    assert isinstance(await attempt_login(identity_db, cfg, "anyone", "x", ip), InvalidCredentials)
+    error = await attempt_login(identity_db, cfg, "anyone", "x", ip)
     assert isinstance(error, LoginLocked) and int(error.headers["Retry-After"]) > 110
 
 
-async def test_old_hash_parameters_are_upgraded_at_login(identity_db: Database) -> None:
+async def test_old_hash_parameters_are_upgraded_at_login(
+    identity_db: Database, attempt_login: Any
+) -> None:
     cfg = settings()
     old = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash("Legacy123pw")
     user = User(
@@ -175,16 +162,8 @@ async def test_old_hash_parameters_are_upgraded_at_login(identity_db: Database) 
     )
     async with identity_db.transaction() as session:
         session.add(user)
-    async with identity_db.transaction() as session:
-        pair, error = await sessions.login(
-            session,
-            cfg,
-            identifier=user.username or "",
-            password="Legacy123pw",
-            ip="10.3.0.1",
-            user_agent="pytest",
-        )
-    assert error is None and pair is not None
+    pair = await attempt_login(identity_db, cfg, user.username or "", "Legacy123pw", "10.3.0.1")
+    assert not isinstance(pair, Exception)
     async with identity_db.transaction() as session:
         stored = (await session.get(User, user.id)).password_hash  # type: ignore[union-attr]
     assert stored != old and "m=19456,t=2,p=1" in (stored or "")

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, text, update
 
 from educert_common.db import Database, utcnow
+from educert_common.errors import DomainError
 from educert_common.events.outbox import Outbox
 from identity.accounts import service as accounts
 from identity.accounts.models import User
@@ -19,6 +20,7 @@ from identity.accounts.schemas import RegistrationRequest
 from identity.common import secrets_for
 from identity.config import IdentitySettings
 from identity.exceptions import (
+    CaptchaRequired,
     CodeRateLimited,
     InvalidCredentials,
     LoginLocked,
@@ -34,7 +36,7 @@ from identity.realname import service as realname
 from identity.realname.registry import Answer, Outcome, RegistryTemporarilyUnavailable
 from identity.sessions import service as sessions
 from identity.sessions.models import LoginThrottle
-from identity.sessions.repository import record_failure
+from identity.sessions.repository import lock_key, reserve_attempt
 from identity.verification import service as verification
 
 OUTBOX = Outbox(messaging, source="identity")
@@ -67,11 +69,31 @@ async def registered(
 
 
 async def attempt(
-    database: Database, cfg: IdentitySettings, identifier: str, password: str, ip: str
+    database: Database,
+    cfg: IdentitySettings,
+    identifier: str,
+    password: str,
+    ip: str,
+    *,
+    device_token: str | None = None,
+    captcha_token: str | None = None,
 ) -> Any:
+    """One login as POST /login runs it: counted and committed first, then the password."""
+    try:
+        async with database.transaction() as session:
+            counted = await sessions.begin_login(
+                session,
+                cfg,
+                identifier=identifier,
+                ip=ip,
+                device_token=device_token,
+                captcha_token=captcha_token,
+            )
+    except DomainError as refused:
+        return refused
     async with database.transaction() as session:
-        pair, error = await sessions.login(
-            session, cfg, identifier=identifier, password=password, ip=ip, user_agent=None
+        pair, error = await sessions.finish_login(
+            session, cfg, counted, password=password, ip=ip, user_agent=None
         )
     return error or pair
 
@@ -88,11 +110,12 @@ async def test_every_name_and_spelling_of_an_account_shares_one_counter(
         assert isinstance(
             await attempt(identity_db, cfg, identifier, "Wrong123x", fresh_ip()), InvalidCredentials
         )
-    # Five failures across five names from five addresses: the account is locked for all.
+    # Five failures across five names from five addresses: every name of the account now
+    # needs a captcha from a device the account does not know.
     for identifier in (m, person.email, f"0086{m}"):
         result = await attempt(identity_db, cfg, identifier, person.password, fresh_ip())
-        assert isinstance(result, LoginLocked), identifier
-        assert 55 <= int(result.headers["Retry-After"]) <= 61
+        assert isinstance(result, CaptchaRequired), identifier
+        assert result.status == 429 and result.errors[0].field == "captcha_token"
 
 
 async def test_unknown_spellings_share_a_counter_and_answer_like_known_ones(
@@ -103,7 +126,7 @@ async def test_unknown_spellings_share_a_counter_and_answer_like_known_ones(
     for identifier in (number, f"+86{number}", f"{number[:3]}-{number[3:7]}-{number[7:]}"):
         result = await attempt(identity_db, cfg, identifier, "Wrong123x", fresh_ip())
         assert isinstance(result, InvalidCredentials)
-    assert isinstance(await attempt(identity_db, cfg, number, "x", fresh_ip()), LoginLocked)
+    assert isinstance(await attempt(identity_db, cfg, number, "x", fresh_ip()), CaptchaRequired)
 
 
 async def test_success_clears_the_account_counter(identity_db: Database, make_person: Any) -> None:
@@ -126,23 +149,29 @@ async def test_success_clears_the_account_counter(identity_db: Database, make_pe
 
 async def test_counters_decay_so_one_guess_an_hour_never_locks(identity_db: Database) -> None:
     key = f"account:test-{uuid.uuid4().hex}"
-    limits = {"threshold": 5, "base": 60, "cap": 3600, "window": timedelta(minutes=15)}
+    window = timedelta(minutes=15)
     start = utcnow()
     for hour in range(24):
         async with identity_db.transaction() as session:
-            row = await record_failure(session, key, start + timedelta(hours=hour), **limits)
-        assert row.failures == 1 and row.locked_until is None
-    # Quick failures still lock, and the delay grows up to the cap ...
+            counted = await reserve_attempt(
+                session, key, start + timedelta(hours=hour), window=window
+            )
+        assert counted.failures == 1 and counted.locked_until is None
+    # Quick failures add up ...
     now = start + timedelta(days=2)
     for n in range(1, 8):
         async with identity_db.transaction() as session:
-            row = await record_failure(session, key, now + timedelta(seconds=n), **limits)
-    assert row.failures == 7 and row.locked_until is not None
-    assert row.locked_until - (now + timedelta(seconds=7)) == timedelta(seconds=240)
+            counted = await reserve_attempt(session, key, now + timedelta(seconds=n), window=window)
+    assert counted.failures == 7
+    # ... a locked key counts nothing while the lock lasts ...
+    async with identity_db.transaction() as session:
+        await lock_key(session, key, now + timedelta(minutes=5))
+        counted = await reserve_attempt(session, key, now + timedelta(seconds=8), window=window)
+    assert counted.failures == 7 and counted.locked_until == now + timedelta(minutes=5)
     # ... and a failure after a quiet window starts from one again.
     async with identity_db.transaction() as session:
-        row = await record_failure(session, key, now + timedelta(minutes=30), **limits)
-    assert row.failures == 1 and row.locked_until is None
+        counted = await reserve_attempt(session, key, now + timedelta(minutes=30), window=window)
+    assert counted.failures == 1 and counted.locked_until is None
 
 
 async def test_address_counter_decays_too(identity_db: Database) -> None:

@@ -21,6 +21,7 @@ def production(**values: object) -> IdentitySettings:
         personal_data_secret=VAULT + "-2",
         face_app_secret=VAULT,
         registry_adapter="disabled",
+        captcha_adapter="disabled",
         **values,
     )
 

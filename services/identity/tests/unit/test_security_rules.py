@@ -87,6 +87,7 @@ def _production(monkeypatch: Any, **env: str) -> None:
         "IDENTITY_SECRET_KEY": "prod-secret-key-0123456789abcdef",
         "IDENTITY_PERSONAL_DATA_SECRET": "prod-personal-0123456789abcdef",
         "IDENTITY_FACE_APP_SECRET": "prod-face-0123456789abcdef",
+        "IDENTITY_CAPTCHA_ADAPTER": "disabled",
         **env,
     }
     for name, value in values.items():
@@ -99,6 +100,15 @@ def test_production_refuses_the_development_registry(monkeypatch: Any) -> None:
         IdentitySettings()
     monkeypatch.setenv("IDENTITY_REGISTRY_ADAPTER", "disabled")
     assert IdentitySettings().registry_adapter == "disabled"
+
+
+def test_production_refuses_the_development_captcha(monkeypatch: Any) -> None:
+    _production(monkeypatch, IDENTITY_REGISTRY_ADAPTER="disabled")
+    monkeypatch.delenv("IDENTITY_CAPTCHA_ADAPTER")
+    with pytest.raises(ValidationError, match="IDENTITY_CAPTCHA_ADAPTER"):
+        IdentitySettings()
+    monkeypatch.setenv("IDENTITY_CAPTCHA_ADAPTER", "disabled")
+    assert IdentitySettings().captcha_adapter == "disabled"
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,9 @@ class Event(BaseModel):
 
     event_type: ClassVar[str]
     event_version: ClassVar[int] = 1
+    # Fields only the consumer may see (one-time codes, sign-in links): the outbox relay
+    # redacts them from the stored row once the event is published (see outbox.py).
+    secret_fields: ClassVar[frozenset[str]] = frozenset()
 
 
 CATALOGUE: dict[str, type[Event]] = {}
@@ -85,6 +88,7 @@ class VerificationCodeIssued(Event):
     """A one-time code must reach a person; notification delivers it and nothing else keeps it."""
 
     event_type = "identity.verification_code.issued"
+    secret_fields = frozenset({"code"})
 
     user_id: UUID | None
     channel: Literal["sms", "email"]
@@ -100,6 +104,7 @@ class ActivationLinkIssued(Event):
     """An e-mail address must be confirmed by following a signed, expiring link."""
 
     event_type = "identity.activation_link.issued"
+    secret_fields = frozenset({"link"})
 
     user_id: UUID
     email: str

@@ -15,13 +15,14 @@ from typing import Any
 import aio_pika
 import aiormq
 from prometheus_client import Counter, Histogram
-from sqlalchemy import Row, Text, cast, delete, insert, select, text, update
+from sqlalchemy import Row, Text, cast, delete, func, insert, literal, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from educert_common.context import current_correlation_id
 from educert_common.db import Database
 from educert_common.events.broker import Broker, BrokerUnavailable
-from educert_common.events.catalogue import Event
+from educert_common.events.catalogue import CATALOGUE, Event
 from educert_common.events.envelope import EventEnvelope
 from educert_common.events.tables import OUTBOX_CHANNEL, MessagingTables
 from educert_common.wakeup import PostgresWakeup
@@ -40,6 +41,8 @@ RELAY_BATCH_SECONDS = Histogram(
     "educert_outbox_batch_seconds", "Time to publish and mark one relay batch", ["source"]
 )
 SENT_RETENTION = timedelta(days=7)
+# What a secret field of a published event reads as in the stored row (JSON text).
+REDACTED = '"[redacted]"'
 
 
 class Outbox:
@@ -191,6 +194,7 @@ class OutboxRelay:
                 return 0
             await self._publish(exchange, rows)
             await self.mark_sent(session, [row.id for row in rows])
+            await self.redact_secrets(session, rows)
         RELAY_BATCH_SECONDS.labels(self.source).observe(time.perf_counter() - started)
         return len(rows)
 
@@ -224,6 +228,29 @@ class OutboxRelay:
             .where(outbox.c.id.in_(row_ids))
             .values(published_at=datetime.now(UTC), attempts=outbox.c.attempts + 1)
         )
+
+    async def redact_secrets(self, session: AsyncSession, rows: Sequence[Row[Any]]) -> None:
+        """Overwrite the `secret_fields` of published events (one-time codes, links) in their
+        stored rows, in the transaction that marks them sent: a row that was not marked keeps
+        its secret, so publishing it again still delivers it."""
+        outbox = self.tables.outbox
+        by_type: dict[str, list[int]] = {}
+        for row in rows:
+            event_class = CATALOGUE.get(row.event_type)
+            if event_class is not None and event_class.secret_fields:
+                by_type.setdefault(row.event_type, []).append(row.id)
+        for event_type, ids in by_type.items():
+            payload: Any = outbox.c.payload
+            for field in sorted(CATALOGUE[event_type].secret_fields):
+                payload = func.jsonb_set(
+                    payload,
+                    cast(literal(["data", field]), ARRAY(Text)),
+                    cast(literal(REDACTED), JSONB),
+                    False,
+                )
+            await session.execute(
+                update(outbox).where(outbox.c.id.in_(ids)).values(payload=payload)
+            )
 
     async def _ensure_exchange(self) -> Any:
         if self._exchange is None or self._channel is None or self._channel.is_closed:

@@ -1,5 +1,7 @@
 """Registration, the caller's account, contact changes and recovery."""
 
+from datetime import timedelta
+
 from fastapi import APIRouter, status
 
 from educert_common.app import OutboxDep, SessionDep
@@ -10,11 +12,12 @@ from identity.accounts.schemas import (
     CodeSent,
     Done,
     EmailChange,
-    EmailTarget,
+    EmailChangeRequest,
     FoundAccount,
     IdentityCorrection,
     MeView,
     MobileChange,
+    MobileChangeRequest,
     MobileTarget,
     PasswordChange,
     PasswordReset,
@@ -27,7 +30,7 @@ from identity.accounts.schemas import (
 )
 from identity.common import ClientIp, DatabaseDep, SettingsDep
 from identity.deps import CurrentSessionId
-from identity.exceptions import RegistrationRateLimited
+from identity.exceptions import LoginLocked, RegistrationRateLimited
 from identity.limits import count_and_check
 from identity.sessions.service import revoke_all_sessions
 from identity.verification.service import Purpose
@@ -143,18 +146,47 @@ async def change_username(
     return service.me_view(user, settings)
 
 
+async def _count_password_check(
+    database: DatabaseDep, settings: SettingsDep, user_id: str, password: str | None
+) -> None:
+    """A current password sent with a request is a guess an access-token holder could
+    repeat: count it (committed first) against the account's login threshold."""
+    if password is None:
+        return
+    async with database.transaction() as counting:
+        await count_and_check(
+            counting,
+            kind="password_check",
+            key=user_id,
+            limit=settings.lockout_threshold,
+            window=timedelta(seconds=settings.lockout_window_seconds),
+            error=LoginLocked,
+        )
+
+
 @router.post("/me/email/code", response_model=CodeSent)
 async def request_email_change(
-    body: EmailTarget,
+    body: EmailChangeRequest,
     principal: CurrentPrincipal,
+    sid: CurrentSessionId,
     session: SessionDep,
+    database: DatabaseDep,
     outbox: OutboxDep,
     settings: SettingsDep,
     ip: ClientIp,
 ) -> CodeSent:
-    """Send a code to a new e-mail address."""
+    """Send a code to a new e-mail address; needs `current_password` unless this session
+    logged in a few minutes ago."""
+    await _count_password_check(database, settings, principal.subject, body.current_password)
     return await service.request_email_change(
-        session, outbox, settings, user_id=principal.subject, email=body.email, ip=ip
+        session,
+        outbox,
+        settings,
+        user_id=principal.subject,
+        email=body.email,
+        ip=ip,
+        current_password=body.current_password,
+        session_id=sid,
     )
 
 
@@ -178,16 +210,27 @@ async def confirm_email_change(
 
 @router.post("/me/mobile/code", response_model=CodeSent)
 async def request_mobile_change(
-    body: MobileTarget,
+    body: MobileChangeRequest,
     principal: CurrentPrincipal,
+    sid: CurrentSessionId,
     session: SessionDep,
+    database: DatabaseDep,
     outbox: OutboxDep,
     settings: SettingsDep,
     ip: ClientIp,
 ) -> CodeSent:
-    """Send a code to a new mobile number (a foreign number: to the verified e-mail)."""
+    """Send a code to a new mobile number (a foreign number: to the verified e-mail); needs
+    `current_password` unless this session logged in a few minutes ago."""
+    await _count_password_check(database, settings, principal.subject, body.current_password)
     return await service.request_mobile_change(
-        session, outbox, settings, user_id=principal.subject, mobile=body.mobile, ip=ip
+        session,
+        outbox,
+        settings,
+        user_id=principal.subject,
+        mobile=body.mobile,
+        ip=ip,
+        current_password=body.current_password,
+        session_id=sid,
     )
 
 
@@ -215,9 +258,11 @@ async def change_password(
     principal: CurrentPrincipal,
     sid: CurrentSessionId,
     session: SessionDep,
+    database: DatabaseDep,
     settings: SettingsDep,
 ) -> Done:
     """Change the password; every other session of the caller is revoked."""
+    await _count_password_check(database, settings, principal.subject, body.current_password)
     user = await service.change_password(
         session,
         settings,

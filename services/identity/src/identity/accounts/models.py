@@ -61,6 +61,10 @@ class User(Base):
     mobile: Mapped[str | None] = mapped_column(String(20), unique=True)
     mobile_is_mainland: Mapped[bool] = mapped_column(Boolean, default=False)
     mobile_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the e-mail / mobile was set: an unverified one is released to someone else after
+    # IDENTITY_UNVERIFIED_CONTACT_HOLD_HOURS (nobody squats on another person's contact).
+    email_claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=utcnow)
+    mobile_claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=utcnow)
 
     # None for staff created by an operator until they set one through recovery.
     password_hash: Mapped[str | None] = mapped_column(String(255))

@@ -98,6 +98,16 @@ class MobileTarget(Strict):
     mobile: str = Field(min_length=5, max_length=24)
 
 
+class EmailChangeRequest(EmailTarget):
+    # Needed unless the caller's session logged in with the password a few minutes ago.
+    current_password: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class MobileChangeRequest(MobileTarget):
+    # Needed unless the caller's session logged in with the password a few minutes ago.
+    current_password: str | None = Field(default=None, min_length=1, max_length=64)
+
+
 class EmailChange(EmailTarget):
     code: str = Field(min_length=1, max_length=12)
 

@@ -3,7 +3,7 @@
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
@@ -38,7 +38,15 @@ from identity.accounts.validation import (
 )
 from identity.common import audit, secrets_for
 from identity.config import IdentitySettings
-from identity.exceptions import ContactTaken, IdNumberRegistered, InvalidCredentials, RealnameLocked
+from identity.exceptions import (
+    ContactTaken,
+    IdNumberRegistered,
+    InvalidCredentials,
+    RealnameLocked,
+    ReauthenticationRequired,
+)
+from identity.sessions.models import LoginSession
+from identity.sessions.repository import SessionRepository
 from identity.verification import service as verification
 from identity.verification.service import Purpose
 
@@ -123,6 +131,45 @@ async def announce_contacts(session: AsyncSession, outbox: Outbox, user: User) -
     )
 
 
+async def _holder_of(
+    session: AsyncSession,
+    outbox: Outbox,
+    settings: IdentitySettings,
+    holder: User | None,
+    contact: Literal["email", "mobile"],
+    now: datetime,
+) -> User | None:
+    """The account holding a contact, or None when there is none or its claim was released:
+    an unverified contact held longer than `unverified_contact_hold_hours` is taken off that
+    account (it is told through its other contacts, and audited)."""
+    if holder is None:
+        return None
+    verified = holder.email_verified if contact == "email" else holder.mobile_verified
+    claimed_at = holder.email_claimed_at if contact == "email" else holder.mobile_claimed_at
+    hold = timedelta(hours=settings.unverified_contact_hold_hours)
+    if verified or claimed_at is None or now - claimed_at < hold:
+        return holder
+    released = holder.email if contact == "email" else holder.mobile
+    if contact == "email":
+        holder.email, holder.email_claimed_at = None, None
+    else:
+        holder.mobile, holder.mobile_is_mainland, holder.mobile_claimed_at = None, False, None
+    await session.flush()
+    await announce_contacts(session, outbox, holder)
+    await audit(
+        session,
+        actor="system",
+        action=f"{contact}.claim_released",
+        subject_type="user",
+        subject_id=holder.id,
+        before={
+            contact: (mask_email if contact == "email" else mask_mobile)(released or ""),
+            "claimed_at": claimed_at,
+        },
+    )
+    return None
+
+
 # Registration ------------------------------------------------------------------------------
 
 
@@ -157,6 +204,7 @@ async def register(
     *,
     ip: str,
     for_appeal: bool = False,
+    now: datetime | None = None,
 ) -> Registered:
     """Create an applicant account; send the mobile code and the e-mail activation link.
 
@@ -184,10 +232,13 @@ async def register(
     problems.raise_if_any()
     assert identity is not None and mobile is not None and email is not None and password
 
+    now = now or utcnow()
     users = UserRepository(session)
-    if await users.by_email(email) is not None:
+    if await _holder_of(session, outbox, settings, await users.by_email(email), "email", now):
         raise _taken("email", "This e-mail address is already registered", "该邮箱已被注册")
-    if await users.by_mobile(mobile.number) is not None:
+    if await _holder_of(
+        session, outbox, settings, await users.by_mobile(mobile.number), "mobile", now
+    ):
         raise _taken(
             "mobile",
             "This mobile number is registered to another account: register with another number "
@@ -225,6 +276,8 @@ async def register(
         mobile=mobile.number,
         mobile_is_mainland=mobile.is_mainland,
         mobile_verified=False,
+        email_claimed_at=now,
+        mobile_claimed_at=now,
         password_hash=await passwords.hash_password(password, settings),
         password_changed_at=utcnow(),
         id_holder=holder is None,
@@ -446,6 +499,41 @@ async def change_username(session: AsyncSession, user_id: str, raw: str) -> User
     return user
 
 
+async def _confirm_owner(
+    session: AsyncSession,
+    settings: IdentitySettings,
+    user: User,
+    current_password: str | None,
+    session_id: str | None,
+    now: datetime,
+) -> None:
+    """The caller proves to be the owner: by the current password, or by a session whose
+    password login is at most `contact_change_fresh_login_seconds` old."""
+    if current_password is not None:
+        if not await passwords.verify_password(user.password_hash, current_password, settings):
+            message = Text("The current password is wrong", "当前密码错误")
+            raise InvalidCredentials(
+                message, errors=[FieldError("current_password", "wrong", message)]
+            )
+        return
+    fresh_since = now - timedelta(seconds=settings.contact_change_fresh_login_seconds)
+    login = await _own_session(session, user, session_id)
+    if login is None or login.revoked_at is not None or login.created_at < fresh_since:
+        raise ReauthenticationRequired(
+            errors=[FieldError("current_password", "required", ReauthenticationRequired.title)]
+        )
+
+
+async def _own_session(
+    session: AsyncSession, user: User, session_id: str | None
+) -> LoginSession | None:
+    try:
+        sid = uuid.UUID(session_id) if session_id else None
+    except ValueError:
+        return None
+    return await SessionRepository(session).owned(sid, user.id) if sid else None
+
+
 def _email_taken() -> Exception:
     return _taken("email", "This e-mail address is already registered", "该邮箱已被注册")
 
@@ -521,14 +609,21 @@ async def request_email_change(
     user_id: str,
     email: str,
     ip: str,
+    current_password: str | None = None,
+    session_id: str | None = None,
+    now: datetime | None = None,
 ) -> CodeSent:
-    """Send a code to the new address; the change happens when it comes back."""
+    """Send a code to the new address; the change happens when it comes back. Needs the
+    current password or a fresh login (a stolen access token must not move the account)."""
     problems = Problems()
     new_email = check_email(email, problems)
     problems.raise_if_any()
     assert new_email is not None
+    now = now or utcnow()
     user = await get_user(session, user_id)
-    if await UserRepository(session).by_email(new_email) is not None:
+    await _confirm_owner(session, settings, user, current_password, session_id, now)
+    holder = await UserRepository(session).by_email(new_email)
+    if await _holder_of(session, outbox, settings, holder, "email", now):
         raise _email_taken()
     issued = await verification.issue_code(
         session,
@@ -564,11 +659,16 @@ async def confirm_email_change(
     if error is not None:
         return None, error
     other = await UserRepository(session).by_email(new_email)
-    if other is not None and other.id != user.id:
+    if (
+        other is not None
+        and other.id != user.id
+        and await _holder_of(session, outbox, settings, other, "email", utcnow())
+    ):
         raise _email_taken()
     old = user.email
     user.email = new_email
     user.email_verified = True
+    user.email_claimed_at = utcnow()
     await session.flush()
     await _record_contact_change(
         session,
@@ -590,14 +690,21 @@ async def request_mobile_change(
     user_id: str,
     mobile: str,
     ip: str,
+    current_password: str | None = None,
+    session_id: str | None = None,
+    now: datetime | None = None,
 ) -> CodeSent:
-    """Send a code to the new number (SMS); for a foreign number, to the verified e-mail."""
+    """Send a code to the new number (SMS); for a foreign number, to the verified e-mail.
+    Needs the current password or a fresh login, as for the e-mail."""
     problems = Problems()
     checked = check_mobile(mobile, problems)
     problems.raise_if_any()
     assert checked is not None
+    now = now or utcnow()
     user = await get_user(session, user_id)
-    if await UserRepository(session).by_mobile(checked.number) is not None:
+    await _confirm_owner(session, settings, user, current_password, session_id, now)
+    holder = await UserRepository(session).by_mobile(checked.number)
+    if await _holder_of(session, outbox, settings, holder, "mobile", now):
         raise _mobile_taken()
     if checked.is_mainland:
         channel, destination = "sms", checked.number
@@ -646,12 +753,17 @@ async def confirm_mobile_change(
     if error is not None:
         return None, error
     other = await UserRepository(session).by_mobile(checked.number)
-    if other is not None and other.id != user.id:
+    if (
+        other is not None
+        and other.id != user.id
+        and await _holder_of(session, outbox, settings, other, "mobile", utcnow())
+    ):
         raise _mobile_taken()
     old, old_mainland = user.mobile, user.mobile_is_mainland
     user.mobile = checked.number
     user.mobile_is_mainland = checked.is_mainland
     user.mobile_verified = checked.is_mainland
+    user.mobile_claimed_at = utcnow()
     await session.flush()
     notice: tuple[Literal["sms", "email"], str] | None = None
     if old and old != checked.number:
@@ -722,6 +834,9 @@ def recovery_destination(raw: str) -> Destination:
 
 
 async def _account_for(session: AsyncSession, destination: Destination) -> User | None:
+    """The account this contact may recover: only a verified contact counts (an unverified
+    one is a claim anyone could have typed), except the e-mail an operator gave a staff
+    account that never had a password (how its holder sets the first one)."""
     users = UserRepository(session)
     user = await (
         users.by_email(destination.value)
@@ -730,7 +845,10 @@ async def _account_for(session: AsyncSession, destination: Destination) -> User 
     )
     if user is None or user.status != AccountStatus.ACTIVE:
         return None
-    return user
+    if destination.channel == "email":
+        enrolling_staff = user.password_hash is None and user.roles != [Role.APPLICANT.value]
+        return user if user.email_verified or enrolling_staff else None
+    return user if user.mobile_verified else None
 
 
 async def request_recovery_code(
@@ -778,11 +896,9 @@ async def _redeem_recovery(
     user = await _account_for(session, destination)
     if user is None or owner != user.id:
         return None, verification._rejected("The code is wrong or expired", "验证码错误或已过期")
-    # The code reached this contact, so it is the user's.
+    # Staff setting their first password: the code reached the address, so it is theirs.
     if destination.channel == "email":
         user.email_verified = True
-    elif destination.channel == "sms":
-        user.mobile_verified = True
     return user, None
 
 

@@ -8,6 +8,7 @@ from identity.api import keys
 from identity.apikeys.api import internal_router as apikeys_internal
 from identity.apikeys.api import router as apikeys_router
 from identity.appeals.api import router as appeals_router
+from identity.captcha.api import router as captcha_router
 from identity.face.api import router as face_router
 from identity.face.internal import internal_router as face_internal
 from identity.realname.api import router as realname_router
@@ -20,6 +21,7 @@ router.include_router(keys.router)
 for sub in (
     accounts_router,
     sessions_router,
+    captcha_router,
     realname_router,
     face_router,
     appeals_router,

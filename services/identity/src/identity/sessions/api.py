@@ -22,6 +22,12 @@ class LoginRequest(BaseModel):
     # An e-mail address, a mainland mobile number or a username.
     identifier: str = Field(min_length=1, max_length=254)
     password: str = Field(min_length=1, max_length=64)
+    # The device token an earlier login on this device returned: failures from it are
+    # counted on the device, so guesses from elsewhere never lock it out.
+    device_token: str | None = Field(default=None, max_length=200)
+    # A solved captcha's pass (POST /captcha/answers), needed from unknown devices once the
+    # account has too many recent failures (429 captcha_required).
+    captcha_token: str | None = Field(default=None, max_length=200)
 
 
 class RefreshRequest(BaseModel):
@@ -37,6 +43,8 @@ class TokenResponse(BaseModel):
     refresh_token: str
     refresh_expires_in: int
     session_id: uuid.UUID
+    # Send it with this device's next logins (keep it like a cookie; it is not a credential).
+    device_token: str | None = None
 
 
 class SessionView(BaseModel):
@@ -56,6 +64,7 @@ def _tokens(pair: service.TokenPair) -> TokenResponse:
         refresh_token=pair.refresh_token,
         refresh_expires_in=pair.refresh_expires_in,
         session_id=pair.session_id,
+        device_token=pair.device_token,
     )
 
 
@@ -63,12 +72,23 @@ def _tokens(pair: service.TokenPair) -> TokenResponse:
 async def login(
     body: LoginRequest, request: Request, database: DatabaseDep, settings: SettingsDep, ip: ClientIp
 ) -> TokenResponse:
-    """Log in by e-mail, mobile or username; repeated failures lock with a growing delay."""
+    """Log in by e-mail, mobile or username; repeated failures lock the address or device
+    with a growing delay, and ask unknown devices for a captcha."""
+    # The attempt is counted and committed before the password is checked.
     async with database.transaction() as session:
-        pair, error = await service.login(
+        attempt = await service.begin_login(
             session,
             settings,
             identifier=body.identifier,
+            ip=ip,
+            device_token=body.device_token,
+            captcha_token=body.captcha_token,
+        )
+    async with database.transaction() as session:
+        pair, error = await service.finish_login(
+            session,
+            settings,
+            attempt,
             password=body.password,
             ip=ip,
             user_agent=request.headers.get("user-agent"),

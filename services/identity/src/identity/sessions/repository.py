@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, select, update
@@ -78,21 +79,28 @@ class ThrottleRepository(Repository[LoginThrottle]):
         await self.session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
 
 
-async def record_failure(
-    session: AsyncSession,
-    key: str,
-    now: datetime,
-    *,
-    threshold: int,
-    base: int,
-    cap: int,
-    window: timedelta,
-) -> LoginThrottle:
-    """Count one failure on `key` (atomic upsert) and set its lock if over the threshold.
+@dataclass(frozen=True)
+class Reservation:
+    """One login attempt counted on a key before its password is checked."""
 
-    The count starts again at 1 when the previous failure is older than `window` (decided in
-    the same statement, so concurrent failures on replicas cannot race it).
+    key: str
+    # Failures counted on the key, this attempt included (unless `locked`).
+    failures: int
+    # Set when the key was already locked: this attempt was not counted and must be refused.
+    locked_until: datetime | None
+
+
+async def reserve_attempt(
+    session: AsyncSession, key: str, now: datetime, *, window: timedelta
+) -> Reservation:
+    """Count one attempt on `key` as a failure before the password is checked (atomic upsert).
+
+    The row stays locked until the caller's transaction ends, so concurrent attempts on the
+    key are counted one after the other: a burst of N parallel guesses sees counts 1..N and
+    only those within the limit go on to the password check. A locked key is not counted.
+    The count starts again at 1 when the previous failure is older than `window`.
     """
+    locked = LoginThrottle.locked_until > now
     stale = LoginThrottle.last_failure_at < now - window
     statement = (
         pg_insert(LoginThrottle)
@@ -100,19 +108,34 @@ async def record_failure(
         .on_conflict_do_update(
             index_elements=[LoginThrottle.key],
             set_={
-                "failures": case((stale, 1), else_=LoginThrottle.failures + 1),
-                "locked_until": case((stale, None), else_=LoginThrottle.locked_until),
-                "last_failure_at": now,
+                "failures": case(
+                    (locked, LoginThrottle.failures),
+                    (stale, 1),
+                    else_=LoginThrottle.failures + 1,
+                ),
+                "locked_until": case(
+                    (locked, LoginThrottle.locked_until), (stale, None), else_=None
+                ),
+                "last_failure_at": case((locked, LoginThrottle.last_failure_at), else_=now),
             },
         )
-        .returning(LoginThrottle)
+        .returning(LoginThrottle.failures, LoginThrottle.locked_until)
     )
-    # populate_existing: the row may already sit in the identity map with the old count.
-    row = (
-        await session.execute(statement, execution_options={"populate_existing": True})
-    ).scalar_one()
-    if row.failures >= threshold:
-        seconds = min(base * 2 ** min(row.failures - threshold, 20), cap)
-        row.locked_until = now + timedelta(seconds=seconds)
-        await session.flush()
-    return row
+    row = (await session.execute(statement)).one()
+    locked_until = row.locked_until if row.locked_until and row.locked_until > now else None
+    return Reservation(key, int(row.failures), locked_until)
+
+
+async def lock_key(session: AsyncSession, key: str, until: datetime) -> None:
+    await session.execute(
+        update(LoginThrottle).where(LoginThrottle.key == key).values(locked_until=until)
+    )
+
+
+async def release_attempt(session: AsyncSession, key: str) -> None:
+    """Take back a reserved attempt that turned out to be a success."""
+    await session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key, LoginThrottle.failures > 0)
+        .values(failures=LoginThrottle.failures - 1)
+    )

@@ -1,36 +1,47 @@
 """Login, refresh-token rotation, logout and session management. Functions flush only."""
 
+import base64
 import hmac
 import logging
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from hashlib import sha256
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from educert_common.crypto import random_token
+from educert_common.crypto import constant_time_equals, random_token
 from educert_common.db import utcnow
-from educert_common.errors import DomainError, NotFound, Text
+from educert_common.errors import DomainError, FieldError, NotFound, Text
 from identity import service as keys
 from identity.accounts import passwords
 from identity.accounts.models import AccountStatus, User
 from identity.accounts.repository import UserRepository
+from identity.captcha import service as captcha
 from identity.common import audit, secrets_for, sha256_hex
 from identity.config import IdentitySettings
-from identity.exceptions import InvalidCredentials, LoginLocked, RefreshTokenInvalid
+from identity.exceptions import (
+    CaptchaRequired,
+    InvalidCredentials,
+    LoginLocked,
+    RefreshTokenInvalid,
+)
 from identity.sessions.models import LoginSession, RefreshToken
 from identity.sessions.repository import (
     RefreshTokenRepository,
     SessionRepository,
     ThrottleRepository,
-    record_failure,
+    lock_key,
+    release_attempt,
+    reserve_attempt,
 )
 
 logger = logging.getLogger(__name__)
 
 MAINLAND_MOBILE = re.compile(r"^(?:\+86|0086)?(1[3-9]\d{9})$")
+DEVICE_TOKEN_VERSION = "d1"
+DEVICE_ID = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,8 @@ class TokenPair:
     refresh_token: str
     refresh_expires_in: int
     session_id: uuid.UUID
+    # Set on a password login: the device token to send with the next login.
+    device_token: str | None = None
 
 
 def normalise_login(identifier: str) -> tuple[str, str]:
@@ -136,61 +149,142 @@ async def _tokens_for(
     return TokenPair(access, settings.access_token_ttl_seconds, refresh, remaining, login.id)
 
 
-async def login(
+def _device_signature(settings: IdentitySettings, user_id: uuid.UUID, device_id: str) -> str:
+    message = f"{DEVICE_TOKEN_VERSION}.{user_id}.{device_id}".encode()
+    digest = hmac.new(secrets_for(settings).device_key, message, sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def issue_device_token(settings: IdentitySettings, user_id: uuid.UUID) -> str:
+    """A device token for a successful login (OWASP's "device cookie"): signed, bound to the
+    account, so failures from this device are counted on the device, not the account."""
+    device_id = uuid.uuid4().hex
+    return f"{DEVICE_TOKEN_VERSION}.{device_id}.{_device_signature(settings, user_id, device_id)}"
+
+
+def device_of(settings: IdentitySettings, user: User | None, token: str | None) -> str | None:
+    """The device id of a valid token of this account; None for anything else (unknown)."""
+    if user is None or not token:
+        return None
+    parts = token.strip().split(".")
+    if len(parts) != 3 or parts[0] != DEVICE_TOKEN_VERSION or not DEVICE_ID.fullmatch(parts[1]):
+        return None
+    if not constant_time_equals(_device_signature(settings, user.id, parts[1]), parts[2]):
+        return None
+    return parts[1]
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """A login attempt already counted as a failure on its keys, before the password check."""
+
+    user_id: uuid.UUID | None
+    # The key the attempt is counted on besides the address: the caller's known device of
+    # this account ("device:<id>") or, for any other client, the account ("account:...").
+    key: str
+    ip_key: str
+    device_token: str | None
+
+
+def _lock_delay(settings: IdentitySettings, failures: int, threshold: int) -> timedelta:
+    seconds = settings.lockout_base_seconds * 2 ** min(failures - threshold, 20)
+    return timedelta(seconds=min(seconds, settings.lockout_max_seconds))
+
+
+async def begin_login(
     session: AsyncSession,
     settings: IdentitySettings,
     *,
     identifier: str,
+    ip: str,
+    device_token: str | None = None,
+    captcha_token: str | None = None,
+) -> LoginAttempt:
+    """Count the attempt before anyone looks at the password, or refuse it.
+
+    Counted as a failure on the client address and on the device (a valid device token of
+    the account) or else the account, in one short transaction the caller commits before
+    checking the password: parallel guesses are counted one after the other, so a burst of
+    any size gets at most the allowed number of password checks. A refused attempt raises
+    (the caller's transaction rolls back, so it is not counted).
+
+    - address: `lockout_ip_threshold` failures lock it, with a growing delay;
+    - known device: `lockout_threshold` failures lock that device only;
+    - account, from unknown devices: past `lockout_threshold` failures every attempt needs
+      a solved captcha (`captcha_token`); nothing an attacker does from elsewhere locks the
+      owner's known device.
+    """
+    now = utcnow()
+    window = timedelta(seconds=settings.lockout_window_seconds)
+    # Resolve first: every name of one account (and every spelling of it) shares a counter.
+    user = await resolve_login(session, identifier)
+    device_id = device_of(settings, user, device_token)
+    key = f"device:{device_id}" if device_id else account_throttle_key(identifier, settings, user)
+    # Always the same order (the name's key, then the address), so concurrent logins cannot
+    # deadlock on each other's rows.
+    counted = await reserve_attempt(session, key, now, window=window)
+    address = await reserve_attempt(session, f"ip:{ip}", now, window=window)
+    locked_until = max(
+        (r.locked_until for r in (counted, address) if r.locked_until is not None), default=None
+    )
+    if locked_until is not None:
+        wait = int((locked_until - now).total_seconds()) + 1
+        raise LoginLocked(headers={"Retry-After": str(wait)})
+    if device_id is not None:
+        if counted.failures >= settings.lockout_threshold:
+            until = now + _lock_delay(settings, counted.failures, settings.lockout_threshold)
+            await lock_key(session, key, until)
+    elif counted.failures > settings.lockout_threshold and not await captcha.spend_pass(
+        session, settings, captcha_token
+    ):
+        raise CaptchaRequired(
+            errors=[FieldError("captcha_token", "captcha_required", CaptchaRequired.title)]
+        )
+    if address.failures >= settings.lockout_ip_threshold:
+        until = now + _lock_delay(settings, address.failures, settings.lockout_ip_threshold)
+        await lock_key(session, address.key, until)
+    return LoginAttempt(
+        user_id=user.id if user is not None else None,
+        key=key,
+        ip_key=address.key,
+        device_token=device_token.strip() if device_id and device_token else None,
+    )
+
+
+async def finish_login(
+    session: AsyncSession,
+    settings: IdentitySettings,
+    attempt: LoginAttempt,
+    *,
     password: str,
     ip: str,
     user_agent: str | None,
 ) -> tuple[TokenPair | None, DomainError | None]:
-    """Check the password under per-account and per-address throttling.
+    """Check the password of a counted attempt; on success take the failure back and start
+    a session (with a device token for next time).
 
-    Failures are written in this transaction and returned (not raised), so the caller
-    commits them before answering. The answer never says whether the account exists: an
-    unknown name costs a dummy argon2 verification and counts as a failure like any other.
+    The answer never says whether the account exists: an unknown name costs a dummy argon2
+    verification and the same 401. A failure is returned (not raised) so the caller commits
+    the audit entry before answering.
     """
-    now = utcnow()
-    # Resolve first: every name of one account (and every spelling of it) shares a counter.
-    # Known and unknown names cost the same lookup; the answer is the same for both.
-    user = await resolve_login(session, identifier)
-    account_key = account_throttle_key(identifier, settings, user)
-    ip_key = f"ip:{ip}"
-    window = timedelta(seconds=settings.lockout_window_seconds)
-    throttles = await ThrottleRepository(session).many([account_key, ip_key])
-    locked_until = max(
-        (t.locked_until for t in throttles if t.locked_until and t.locked_until > now),
-        default=None,
-    )
-    if locked_until is not None:
-        wait = int((locked_until - now).total_seconds()) + 1
-        return None, LoginLocked(headers={"Retry-After": str(wait)})
+    user = await UserRepository(session).get(attempt.user_id) if attempt.user_id else None
+    if user is not None and user.status != AccountStatus.ACTIVE:
+        user = None
     stored = user.password_hash if user is not None else None
-    # An unknown name still costs an argon2 verification (a dummy hash), so timing is equal.
     if not await passwords.verify_password(stored, password, settings) or user is None:
-        for key, threshold in (
-            (account_key, settings.lockout_threshold),
-            (ip_key, settings.lockout_ip_threshold),
-        ):
-            await record_failure(
-                session,
-                key,
-                now,
-                threshold=threshold,
-                base=settings.lockout_base_seconds,
-                cap=settings.lockout_max_seconds,
-                window=window,
-            )
         await audit(
             session,
             actor=f"ip:{ip}",
             action="login.failed",
             subject_type="login",
-            subject_id=account_key,
+            subject_id=attempt.key,
         )
         return None, InvalidCredentials()
-    await ThrottleRepository(session).clear(account_key)
+    throttles = ThrottleRepository(session)
+    # The device's (or, from an unknown device, the account's) counter starts again; the
+    # address keeps its other failures (a login to one's own account must not reset them).
+    await throttles.clear(attempt.key)
+    await release_attempt(session, attempt.ip_key)
     assert stored is not None
     if passwords.needs_rehash(stored, settings):
         # Parameters changed since this hash was made: upgrade it while the password is known.
@@ -203,9 +297,10 @@ async def login(
         action="login.succeeded",
         subject_type="session",
         subject_id=pair.session_id,
-        after={"ip": ip},
+        after={"ip": ip, "known_device": attempt.device_token is not None},
     )
-    return pair, None
+    device_token = attempt.device_token or issue_device_token(settings, user.id)
+    return replace(pair, device_token=device_token), None
 
 
 async def refresh(
