@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from educert_common.auth import TokenVerifier
+from educert_common.auth.revocation import RevocationFeed, RevocationList
 from educert_common.http.health import health_router
 from educert_common.http.internal import INTERNAL_TOKEN_HEADER
 from educert_common.http.middleware import RequestContextMiddleware
@@ -40,7 +41,13 @@ class Gateway:
 
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
-        self.verifier = TokenVerifier.from_settings(settings.platform)
+        revocations = RevocationList()
+        self.verifier = TokenVerifier.from_settings(settings.platform, revocations=revocations)
+        # No database here: the feed's broadcast queue needs no inbox (a revocation heard
+        # twice is simply kept once).
+        self.revocation_feed = RevocationFeed.from_settings(
+            settings.platform, revocations, process_name="gateway"
+        )
         local = RateLimiter(
             rate=settings.rate_limit_per_second,
             burst=settings.rate_limit_burst,
@@ -102,10 +109,12 @@ class Gateway:
             cache_seconds=settings.openapi_cache_seconds,
             fetch_timeout_seconds=settings.openapi_fetch_timeout_seconds,
         )
+        await self.revocation_feed.start()
         if not await self.verifier.ready():
             logger.warning("JWKS not reachable yet", extra={"url": self.verifier.jwks_url})
 
     async def stop(self) -> None:
+        await self.revocation_feed.stop()
         if self.session is not None:
             await self.session.close()
         await self.limiter.aclose()
@@ -139,7 +148,14 @@ class Gateway:
         app.state.token_verifier = self.verifier
         install_problem_handlers(app)
         app.add_middleware(RequestContextMiddleware)
-        app.include_router(health_router(lambda request: {"jwks": gateway._jwks_ready}))
+        app.include_router(
+            health_router(
+                lambda request: {
+                    "jwks": gateway._jwks_ready,
+                    "revocations": gateway.revocation_feed.check,
+                }
+            )
+        )
         router = APIRouter()
 
         @router.get("/openapi.json", include_in_schema=False)

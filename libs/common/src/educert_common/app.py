@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from educert_common.auth.revocation import RevocationFeed, RevocationList
 from educert_common.auth.verifier import TokenVerifier
 from educert_common.db import Database
 from educert_common.events.broker import Broker
@@ -63,10 +64,16 @@ class ServiceRuntime:
     relay: OutboxRelay
     consumer: EventConsumer | None
     token_verifier: TokenVerifier
+    # Fills the verifier's revocation list; each replica subscribes on its own.
+    revocation_feed: RevocationFeed
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def readiness_checks(self) -> dict[str, ReadinessCheck]:
-        return {"database": self.database.ping, "broker": self.broker.ping}
+        return {
+            "database": self.database.ping,
+            "broker": self.broker.ping,
+            "revocations": self.revocation_feed.check,
+        }
 
 
 def api_prefix(service: str) -> str:
@@ -82,6 +89,7 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
         runtime = build_runtime(definition, settings)
         app.state.runtime = runtime
         await runtime.broker.start()
+        await runtime.revocation_feed.start()
         runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
         if runtime.consumer is not None:
             await runtime.consumer.start()
@@ -99,6 +107,7 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
                     task.cancel()
             await asyncio.gather(*runtime.tasks, return_exceptions=True)
             await runtime.broker.close()
+            await runtime.revocation_feed.stop()
             await runtime.token_verifier.aclose()
             await runtime.database.dispose()
             logger.info("service stopped")
@@ -156,6 +165,7 @@ def build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> S
             delivery_limit=settings.consumer_delivery_limit,
             max_concurrency=settings.database_pool_size,
         )
+    revocations = RevocationList()
     return ServiceRuntime(
         definition,
         settings,
@@ -164,7 +174,10 @@ def build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> S
         outbox,
         relay,
         consumer,
-        token_verifier=TokenVerifier.from_settings(settings.platform),
+        token_verifier=TokenVerifier.from_settings(settings.platform, revocations=revocations),
+        revocation_feed=RevocationFeed.from_settings(
+            settings.platform, revocations, process_name=definition.name
+        ),
     )
 
 

@@ -49,6 +49,10 @@ class PlatformSettings(BaseSettings):
     # Empty means "<identity_url>/api/v1/identity/.well-known/jwks.json".
     jwks_url: str = ""
     jwks_cache_seconds: int = Field(default=300, ge=1)
+    # Revocations (identity.credentials.revoked): while the broker is away, how often each
+    # process asks identity instead, and after how long without either /readyz says so.
+    revocation_poll_seconds: float = Field(default=5.0, gt=0)
+    revocation_stale_after_seconds: float = Field(default=15.0, gt=0)
     log_level: str = "INFO"
     # Shared by services for /internal calls (the gateway never forwards those).
     internal_token: str = "dev-only-internal-token"

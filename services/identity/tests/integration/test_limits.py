@@ -210,7 +210,7 @@ async def test_api_keys_rotate_with_overlap_and_revoke(identity_db: Database) ->
     assert ttl == cfg.api_key_token_ttl_seconds and token.count(".") == 2
     async with identity_db.transaction() as session:
         successor = await apikeys.rotate(
-            session, cfg, actor="op", key_id=issued.key.id, overlap_hours=1
+            session, OUTBOX, cfg, actor="op", key_id=issued.key.id, overlap_hours=1
         )
     for key in (issued.secret, successor.secret):  # both work during the overlap
         async with identity_db.transaction() as session:
@@ -219,7 +219,7 @@ async def test_api_keys_rotate_with_overlap_and_revoke(identity_db: Database) ->
         old = await apikeys.get(session, issued.key.id)
         assert old.expires_at is not None and old.expires_at <= utcnow() + timedelta(hours=1)
         assert old.last_used_at is not None
-        await apikeys.revoke(session, actor="op", key_id=issued.key.id)
+        await apikeys.revoke(session, OUTBOX, cfg, actor="op", key_id=issued.key.id)
     with pytest.raises(ApiKeyRejected):
         async with identity_db.transaction() as session:
             await apikeys.exchange(session, cfg, api_key=issued.secret)

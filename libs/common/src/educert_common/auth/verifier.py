@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from jose import jwk, jws
@@ -22,6 +22,9 @@ from jose.backends.base import Key
 from jose.exceptions import JOSEError
 
 from educert_common.settings import PlatformSettings
+
+if TYPE_CHECKING:
+    from educert_common.auth.revocation import RevocationList
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +50,11 @@ class Principal:
     scopes: frozenset[str]
     token_id: str
     expires_at: datetime
+    # What a revocation can name: the login session (`sid`), the partner API key
+    # (`api_key_id`), and when the token was issued (`iat`, for a disabled account).
+    session_id: str | None = None
+    api_key_id: str | None = None
+    issued_at: float = 0.0
 
     def has_role(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)
@@ -69,7 +77,9 @@ class TokenVerifier:
     A token whose `kid` is unknown triggers a refetch (keys rotate), at most once per
     `min_refetch_seconds`, so garbage kids cannot turn into a flood of requests to identity.
     Verified tokens are cached (bounded LRU) until `token_cache_margin_seconds` before they
-    expire: the RSA check then runs once per token, not once per request.
+    expire: the RSA check then runs once per token, not once per request. With a
+    `revocations` list, every answer (cached or not) is also checked against it, so a revoked
+    session, API key or disabled account is refused as soon as the list hears of it.
     """
 
     def __init__(
@@ -84,6 +94,7 @@ class TokenVerifier:
         token_cache_size: int = 10_000,
         token_cache_margin_seconds: float = 5.0,
         fetch_timeout_seconds: float = 5.0,
+        revocations: "RevocationList | None" = None,
     ) -> None:
         self.jwks_url = jwks_url
         self.issuer = issuer
@@ -94,6 +105,7 @@ class TokenVerifier:
         self.token_cache_size = token_cache_size
         self.token_cache_margin_seconds = token_cache_margin_seconds
         self.fetch_timeout_seconds = fetch_timeout_seconds
+        self.revocations = revocations
         self._keys: dict[str, Key] = {}
         self._fetched_at: float | None = None  # monotonic time of the last successful fetch
         self._attempted_at: float | None = None  # monotonic time of the last attempt
@@ -125,7 +137,7 @@ class TokenVerifier:
         if cached is not None:
             if time.time() < cached[1]:
                 self._tokens.move_to_end(token)
-                return cached[0]
+                return self._unless_revoked(cached[0])
             self._tokens.pop(token, None)
         try:
             header = jws.get_unverified_header(token)
@@ -139,6 +151,11 @@ class TokenVerifier:
         key = await self._key_for(kid)
         principal, cache_until = self.verify_with_key(token, key)
         self._remember(token, principal, cache_until)
+        return self._unless_revoked(principal)
+
+    def _unless_revoked(self, principal: Principal) -> Principal:
+        if self.revocations is not None and self.revocations.revokes(principal):
+            raise InvalidToken("token revoked")
         return principal
 
     def verify_with_key(self, token: str, key: Key) -> tuple[Principal, float]:
@@ -191,6 +208,12 @@ class TokenVerifier:
             raise InvalidToken("claim scope is not a string")
         if institution is not None and not isinstance(institution, str):
             raise InvalidToken("claim inst is not a string")
+        session_id = claims.get("sid")
+        api_key_id = claims.get("api_key_id")
+        if session_id is not None and not isinstance(session_id, str):
+            raise InvalidToken("claim sid is not a string")
+        if api_key_id is not None and not isinstance(api_key_id, str):
+            raise InvalidToken("claim api_key_id is not a string")
         principal = Principal(
             subject=subject,
             roles=frozenset(roles),
@@ -198,6 +221,9 @@ class TokenVerifier:
             scopes=frozenset(scope.split()),
             token_id=token_id,
             expires_at=datetime.fromtimestamp(exp, UTC),
+            session_id=session_id,
+            api_key_id=api_key_id,
+            issued_at=iat,
         )
         return principal, exp - self.token_cache_margin_seconds
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import ClassVar, Literal, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from educert_common.events.envelope import EventEnvelope
 
@@ -127,6 +127,28 @@ class ContactChangeAnnounced(Event):
     # The new contact, masked (e.g. z***@example.com, 139****0000).
     new_value_masked: str
     locale: Locale = "zh"
+
+
+RevokedKind = Literal["session", "user", "api_key"]
+
+
+@catalogued
+class CredentialsRevoked(Event):
+    """Access tokens stop being honoured before they expire. `kind` says what `ids` name:
+    login sessions (the token's `sid`), partner API keys (its `api_key_id`), or users whose
+    account was disabled (every token with that `sub` issued until `revoked_at`). Every gateway
+    and service process hears it (each on its own broadcast queue) and refuses those tokens
+    until `tokens_expire_by`, when the last of them has expired anyway."""
+
+    event_type = "identity.credentials.revoked"
+
+    kind: RevokedKind
+    ids: list[UUID] = Field(min_length=1)
+    # logout, revoked_by_user, password_changed, password_reset, refresh_reuse,
+    # account_disabled, api_key_revoked, api_key_rotated
+    reason: str
+    revoked_at: datetime
+    tokens_expire_by: datetime
 
 
 # payment -------------------------------------------------------------------------------------

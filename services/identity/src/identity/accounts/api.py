@@ -259,6 +259,7 @@ async def change_password(
     sid: CurrentSessionId,
     session: SessionDep,
     database: DatabaseDep,
+    outbox: OutboxDep,
     settings: SettingsDep,
 ) -> Done:
     """Change the password; every other session of the caller is revoked."""
@@ -273,7 +274,12 @@ async def change_password(
     import uuid
 
     await revoke_all_sessions(
-        session, user_id=user.id, reason="password_changed", keep=uuid.UUID(sid) if sid else None
+        session,
+        outbox,
+        settings,
+        user_id=user.id,
+        reason="password_changed",
+        keep=uuid.UUID(sid) if sid else None,
     )
     return Done()
 
@@ -298,7 +304,9 @@ async def request_password_reset(
 
 
 @router.post("/recovery/password", response_model=Done)
-async def reset_password(body: PasswordReset, database: DatabaseDep, settings: SettingsDep) -> Done:
+async def reset_password(
+    body: PasswordReset, database: DatabaseDep, outbox: OutboxDep, settings: SettingsDep
+) -> Done:
     """Set a new password with the code; every session of the account is revoked."""
     async with database.transaction() as session:
         user, error = await service.reset_password(
@@ -309,7 +317,9 @@ async def reset_password(body: PasswordReset, database: DatabaseDep, settings: S
             new_password=body.new_password,
         )
         if user is not None:
-            await revoke_all_sessions(session, user_id=user.id, reason="password_reset")
+            await revoke_all_sessions(
+                session, outbox, settings, user_id=user.id, reason="password_reset"
+            )
     if error is not None:
         raise error
     return Done()

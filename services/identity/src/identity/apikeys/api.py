@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from educert_common.app import SessionDep
+from educert_common.app import OutboxDep, SessionDep
 from educert_common.auth import Operator
 from educert_common.http.internal import InternalCaller
 from educert_common.http.pagination import Page, PageParams, page_params
@@ -130,19 +130,33 @@ async def rotate_key(
     body: Rotation,
     operator: Operator,
     session: SessionDep,
+    outbox: OutboxDep,
     settings: SettingsDep,
 ) -> IssuedApiKey:
-    """Issue a successor; the old key keeps working for `overlap_hours`."""
+    """Issue a successor; the old key keeps working for `overlap_hours` (0: stops at once)."""
     issued = await service.rotate(
-        session, settings, actor=operator.subject, key_id=key_id, overlap_hours=body.overlap_hours
+        session,
+        outbox,
+        settings,
+        actor=operator.subject,
+        key_id=key_id,
+        overlap_hours=body.overlap_hours,
     )
     return _issued(issued)
 
 
 @router.post("/api-keys/{key_id}/revoke", response_model=ApiKeyView)
-async def revoke_key(key_id: uuid.UUID, operator: Operator, session: SessionDep) -> ApiKeyView:
-    """Revoke a key at once (tokens already exchanged live at most their short TTL)."""
-    return _view(await service.revoke(session, actor=operator.subject, key_id=key_id))
+async def revoke_key(
+    key_id: uuid.UUID,
+    operator: Operator,
+    session: SessionDep,
+    outbox: OutboxDep,
+    settings: SettingsDep,
+) -> ApiKeyView:
+    """Revoke a key at once; tokens already exchanged for it are refused within seconds."""
+    return _view(
+        await service.revoke(session, outbox, settings, actor=operator.subject, key_id=key_id)
+    )
 
 
 @internal_router.post("/internal/api-keys/exchange", response_model=ExchangeResponse)

@@ -17,12 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from educert_common.crypto import constant_time_equals, random_token
 from educert_common.db import utcnow
 from educert_common.errors import Conflict, FieldError, NotFound, Text, ValidationFailed
+from educert_common.events.outbox import Outbox
 from educert_common.repository import Repository
 from identity import service as keys
 from identity.apikeys.models import ApiKey
 from identity.common import audit, sha256_hex
 from identity.config import IdentitySettings
 from identity.exceptions import ApiKeyRejected
+from identity.revocations.service import revoke_credentials
 
 SCOPES = frozenset({"records:import", "records:read", "reports:verify", "certification:read"})
 KEY_PATTERN = re.compile(r"^ek_([a-z2-7]{8})_([A-Za-z0-9_\-]{43})$")
@@ -129,6 +131,7 @@ async def _load(session: AsyncSession, key_id: uuid.UUID) -> ApiKey:
 
 async def rotate(
     session: AsyncSession,
+    outbox: Outbox,
     settings: IdentitySettings,
     *,
     actor: str,
@@ -160,6 +163,12 @@ async def rotate(
     old.expires_at = min(old.expires_at, deadline) if old.expires_at else deadline
     old.rotated_to_id = new.key.id
     await session.flush()
+    if old.expires_at <= utcnow():
+        # No overlap: the old key's tokens stop now. With an overlap, tokens exchanged for it
+        # never outlive its expiry (the exchange caps their TTL), so nothing needs announcing.
+        await revoke_credentials(
+            session, outbox, settings, kind="api_key", ids=[old.id], reason="api_key_rotated"
+        )
     await audit(
         session,
         actor=actor,
@@ -171,11 +180,22 @@ async def rotate(
     return new
 
 
-async def revoke(session: AsyncSession, *, actor: str, key_id: uuid.UUID) -> ApiKey:
+async def revoke(
+    session: AsyncSession,
+    outbox: Outbox,
+    settings: IdentitySettings,
+    *,
+    actor: str,
+    key_id: uuid.UUID,
+) -> ApiKey:
+    """Revoke a key; tokens already exchanged for it are refused everywhere within seconds."""
     key = await _load(session, key_id)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         await session.flush()
+        await revoke_credentials(
+            session, outbox, settings, kind="api_key", ids=[key.id], reason="api_key_revoked"
+        )
         await audit(
             session,
             actor=actor,

@@ -185,11 +185,18 @@ async def get_appeal_file(
 
 @router.post("/appeals/{appeal_id}/decision", response_model=OperatorAppealView)
 async def decide_appeal(
-    appeal_id: uuid.UUID, body: Decision, operator: Operator, session: SessionDep
+    appeal_id: uuid.UUID,
+    body: Decision,
+    operator: Operator,
+    session: SessionDep,
+    outbox: OutboxDep,
+    settings: SettingsDep,
 ) -> OperatorAppealView:
     """Grant (identity moves to the new account, the old one is disabled) or reject."""
     appeal = await service.decide(
         session,
+        outbox,
+        settings,
         actor=operator.subject,
         appeal_id=appeal_id,
         grant=body.decision == "grant",

@@ -18,6 +18,7 @@ from identity.accounts.service import Registered, register
 from identity.appeals.models import Appeal
 from identity.common import audit
 from identity.config import IdentitySettings
+from identity.revocations.service import revoke_credentials
 from identity.sessions.service import revoke_all_sessions
 
 
@@ -126,6 +127,8 @@ async def appeal_file(
 
 async def decide(
     session: AsyncSession,
+    outbox: Outbox,
+    settings: IdentitySettings,
     *,
     actor: str,
     appeal_id: uuid.UUID,
@@ -159,7 +162,13 @@ async def decide(
         claimant.id_holder = True
         claimant.realname_status = RealnameStatus.UNVERIFIED
         await session.flush()
-        await revoke_all_sessions(session, user_id=holder.id, reason="account_disabled")
+        await revoke_all_sessions(
+            session, outbox, settings, user_id=holder.id, reason="account_disabled"
+        )
+        # Every token of the account, whatever session (or none) it names, stops now.
+        await revoke_credentials(
+            session, outbox, settings, kind="user", ids=[holder.id], reason="account_disabled"
+        )
         await audit(
             session,
             actor=actor,

@@ -6,7 +6,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from educert_common.app import SessionDep
+from educert_common.app import OutboxDep, SessionDep
 from educert_common.auth import CurrentPrincipal
 from identity.accounts.schemas import Done
 from identity.common import ClientIp, DatabaseDep, SettingsDep
@@ -100,20 +100,28 @@ async def login(
 
 @router.post("/token/refresh", response_model=TokenResponse)
 async def refresh(
-    body: RefreshRequest, database: DatabaseDep, settings: SettingsDep
+    body: RefreshRequest, database: DatabaseDep, outbox: OutboxDep, settings: SettingsDep
 ) -> TokenResponse:
     """Swap a refresh token for new tokens; a reused one ends its whole session."""
     async with database.transaction() as session:
-        pair, error = await service.refresh(session, settings, refresh_token=body.refresh_token)
+        pair, error = await service.refresh(
+            session, outbox, settings, refresh_token=body.refresh_token
+        )
     if error is not None or pair is None:
         raise error or RuntimeError()
     return _tokens(pair)
 
 
 @router.post("/logout", response_model=Done)
-async def logout(principal: CurrentPrincipal, sid: CurrentSessionId, session: SessionDep) -> Done:
-    """End the current session (its refresh token stops working)."""
-    await service.logout(session, user_id=principal.subject, session_id=sid)
+async def logout(
+    principal: CurrentPrincipal,
+    sid: CurrentSessionId,
+    session: SessionDep,
+    outbox: OutboxDep,
+    settings: SettingsDep,
+) -> Done:
+    """End the current session: its refresh token and access tokens stop working."""
+    await service.logout(session, outbox, settings, user_id=principal.subject, session_id=sid)
     return Done()
 
 
@@ -139,9 +147,18 @@ async def list_sessions(
 
 @router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def revoke_session(
-    session_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+    session_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    outbox: OutboxDep,
+    settings: SettingsDep,
 ) -> None:
-    """Revoke one of the caller's sessions."""
+    """Revoke one of the caller's sessions, with its access tokens."""
     await service.revoke_session(
-        session, user_id=principal.subject, session_id=session_id, reason="revoked_by_user"
+        session,
+        outbox,
+        settings,
+        user_id=principal.subject,
+        session_id=session_id,
+        reason="revoked_by_user",
     )

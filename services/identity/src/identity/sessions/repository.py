@@ -36,23 +36,29 @@ class SessionRepository(Repository[LoginSession]):
             .limit(100)
         )
 
-    async def revoke(self, session_id: uuid.UUID, now: datetime, reason: str) -> None:
-        await self.session.execute(
+    async def revoke(self, session_id: uuid.UUID, now: datetime, reason: str) -> bool:
+        """Revoke a live session; say whether it was live."""
+        result = await self.session.execute(
             update(LoginSession)
             .where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None))
             .values(revoked_at=now, revoked_reason=reason)
+            .returning(LoginSession.id)
         )
+        return result.first() is not None
 
     async def revoke_all(
         self, user_id: uuid.UUID, now: datetime, reason: str, keep: uuid.UUID | None = None
-    ) -> int:
+    ) -> list[uuid.UUID]:
+        """Revoke the user's live sessions (but `keep`); return the ids revoked."""
         statement = update(LoginSession).where(
             LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None)
         )
         if keep is not None:
             statement = statement.where(LoginSession.id != keep)
-        result = await self.session.execute(statement.values(revoked_at=now, revoked_reason=reason))
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        result = await self.session.execute(
+            statement.values(revoked_at=now, revoked_reason=reason).returning(LoginSession.id)
+        )
+        return list(result.scalars())
 
 
 class RefreshTokenRepository(Repository[RefreshToken]):

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from educert_common.crypto import constant_time_equals, random_token
 from educert_common.db import utcnow
 from educert_common.errors import DomainError, FieldError, NotFound, Text
+from educert_common.events.outbox import Outbox
 from identity import service as keys
 from identity.accounts import passwords
 from identity.accounts.models import AccountStatus, User
@@ -27,6 +28,7 @@ from identity.exceptions import (
     LoginLocked,
     RefreshTokenInvalid,
 )
+from identity.revocations.service import revoke_credentials
 from identity.sessions.models import LoginSession, RefreshToken
 from identity.sessions.repository import (
     RefreshTokenRepository,
@@ -304,7 +306,7 @@ async def finish_login(
 
 
 async def refresh(
-    session: AsyncSession, settings: IdentitySettings, *, refresh_token: str
+    session: AsyncSession, outbox: Outbox, settings: IdentitySettings, *, refresh_token: str
 ) -> tuple[TokenPair | None, DomainError | None]:
     """Rotate a refresh token; presenting a spent one revokes its whole family (session)."""
     now = utcnow()
@@ -320,7 +322,16 @@ async def refresh(
         return None, RefreshTokenInvalid()
     if row.used_at is not None:
         # A spent token came back: someone holds a copy. End the family for everyone.
-        await sessions.revoke(login_session.id, now, "refresh_reuse")
+        if await sessions.revoke(login_session.id, now, "refresh_reuse"):
+            # The thief may hold an access token of this family too: end it everywhere.
+            await revoke_credentials(
+                session,
+                outbox,
+                settings,
+                kind="session",
+                ids=[login_session.id],
+                reason="refresh_reuse",
+            )
         await audit(
             session,
             actor="system",
@@ -343,11 +354,20 @@ async def refresh(
     return await _tokens_for(session, settings, user, login_session), None
 
 
-async def logout(session: AsyncSession, *, user_id: str, session_id: str | None) -> None:
-    """End the caller's current session (its refresh tokens stop working)."""
+async def logout(
+    session: AsyncSession,
+    outbox: Outbox,
+    settings: IdentitySettings,
+    *,
+    user_id: str,
+    session_id: str | None,
+) -> None:
+    """End the caller's current session (its refresh and access tokens stop working)."""
     if session_id is None:
         return
-    await revoke_session(session, user_id=user_id, session_id=session_id, reason="logout")
+    await revoke_session(
+        session, outbox, settings, user_id=user_id, session_id=session_id, reason="logout"
+    )
 
 
 async def list_sessions(session: AsyncSession, *, user_id: str) -> list[LoginSession]:
@@ -355,7 +375,13 @@ async def list_sessions(session: AsyncSession, *, user_id: str) -> list[LoginSes
 
 
 async def revoke_session(
-    session: AsyncSession, *, user_id: str, session_id: str | uuid.UUID, reason: str
+    session: AsyncSession,
+    outbox: Outbox,
+    settings: IdentitySettings,
+    *,
+    user_id: str,
+    session_id: str | uuid.UUID,
+    reason: str,
 ) -> None:
     """Revoke one of the caller's sessions (someone else's is not found)."""
     try:
@@ -366,16 +392,28 @@ async def revoke_session(
     found = await repository.owned(sid, _user_uuid(user_id))
     if found is None:
         raise NotFound(Text("No such session", "会话不存在"))
-    await repository.revoke(sid, utcnow(), reason)
+    if await repository.revoke(sid, utcnow(), reason):
+        await revoke_credentials(
+            session, outbox, settings, kind="session", ids=[sid], reason=reason
+        )
     await audit(
         session, actor=user_id, action=f"session.{reason}", subject_type="session", subject_id=sid
     )
 
 
 async def revoke_all_sessions(
-    session: AsyncSession, *, user_id: uuid.UUID, reason: str, keep: uuid.UUID | None = None
+    session: AsyncSession,
+    outbox: Outbox,
+    settings: IdentitySettings,
+    *,
+    user_id: uuid.UUID,
+    reason: str,
+    keep: uuid.UUID | None = None,
 ) -> int:
-    count = await SessionRepository(session).revoke_all(user_id, utcnow(), reason, keep)
+    """Revoke every session of the user but `keep`, with their access tokens."""
+    revoked = await SessionRepository(session).revoke_all(user_id, utcnow(), reason, keep)
+    await revoke_credentials(session, outbox, settings, kind="session", ids=revoked, reason=reason)
+    count = len(revoked)
     await audit(
         session,
         actor=str(user_id),
