@@ -36,7 +36,10 @@ async def test_a_service_is_alive_ready_and_measured(
         metrics = await client.get("/metrics")
 
     assert alive.json() == {"status": "ok"}
-    assert ready.json() == {"status": "ready", "checks": {"database": "ok", "broker": "ok"}}
+    assert ready.json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "broker": "ok", "revocations": "ok"},
+    }
     assert about.json()["service"] == name
     assert about.headers["x-request-id"] == "probe-1"
     assert f'educert_http_requests_total{{method="GET",route="/api/v1/{name}/about"' in (

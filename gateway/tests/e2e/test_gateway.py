@@ -329,7 +329,7 @@ async def test_hop_by_hop_headers_are_not_returned(
 async def test_probes_and_metrics(platform: Platform, client: httpx.AsyncClient) -> None:
     assert (await client.get(f"{platform.gateway.url}/healthz")).status_code == 200
     ready = await client.get(f"{platform.gateway.url}/readyz")
-    assert ready.json()["checks"] == {"jwks": "ok"}
+    assert ready.json()["checks"] == {"jwks": "ok", "revocations": "ok"}
     metrics = await client.get(f"{platform.gateway.url}/metrics")
     assert "educert_gateway_requests_total" in metrics.text
 

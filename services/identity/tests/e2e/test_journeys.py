@@ -13,6 +13,7 @@ from PIL import Image
 from educert_common.crypto import BlindIndex
 from educert_common.settings import PlatformSettings
 from educert_common.settings import PlatformSettings as Platform
+from educert_common.testing.waiting import wait_until
 from identity.face.dev_client import DevFaceApp
 
 pytestmark = pytest.mark.e2e
@@ -115,7 +116,19 @@ async def test_refresh_token_reuse_revokes_the_family(
     assert reuse.status_code == 401 and reuse.json()["code"] == "refresh_token_invalid"
     legit = await client.post(f"{stack.api}/token/refresh", json={"refresh_token": newer})
     assert legit.status_code == 401
-    sessions = await client.get(f"{stack.api}/sessions", headers=auth(user.access))
+
+    # The family's access tokens stop too (the thief may hold one).
+    async def family_access_refused() -> bool:
+        listed = await client.get(f"{stack.api}/sessions", headers=auth(user.access))
+        return listed.status_code == 401
+
+    await wait_until(family_access_refused, timeout=5)
+    again = await client.post(
+        f"{stack.api}/login",
+        json={"identifier": user.person.mobile, "password": user.person.password},
+    )
+    sessions = await client.get(f"{stack.api}/sessions", headers=auth(again.json()["access_token"]))
+    assert sessions.status_code == 200
     assert all(s["id"] != first.json()["session_id"] for s in sessions.json())
 
 

@@ -151,6 +151,7 @@ class RevocationFeed:
         self.stale_after_seconds = stale_after_seconds
         self.max_token_lifetime_seconds = max_token_lifetime_seconds
         self._subscribed = False
+        self._caught_up_since_subscribing = False
         self._caught_up_at: float | None = None  # monotonic time of the last good catch-up
         self._last_alarm = 0.0
         self._task: asyncio.Task[None] | None = None
@@ -174,18 +175,25 @@ class RevocationFeed:
 
     @property
     def current(self) -> bool:
-        """True while revocations reach this process within seconds: subscribed (and caught up
-        since subscribing), or caught up from identity a moment ago."""
-        if self._subscribed:
+        """True while revocations reach this process within seconds: subscribed and caught up
+        since subscribing, or caught up from identity a moment ago."""
+        if self._subscribed and self._caught_up_since_subscribing:
             return True
+        return self._recently_caught_up()
+
+    def _recently_caught_up(self) -> bool:
         return (
             self._caught_up_at is not None
             and time.monotonic() - self._caught_up_at < self.stale_after_seconds
         )
 
     async def check(self) -> None:
-        """Raise unless revocations reach this process (for /readyz)."""
-        if not self.current:
+        """Raise while new revocations cannot reach this process (for /readyz).
+
+        A subscription alone passes: new revocations arrive, and identity being unreachable
+        for the catch-up must not take every service out of rotation (it is logged and the
+        gauge shows it)."""
+        if not (self._subscribed or self._recently_caught_up()):
             raise RevocationsStale("revocations are neither subscribed to nor caught up")
 
     async def start(self) -> None:
@@ -219,7 +227,7 @@ class RevocationFeed:
                     extra={"error": repr(exc), "retry_in_seconds": delay},
                 )
             finally:
-                self._subscribed = False
+                self._subscribed = self._caught_up_since_subscribing = False
                 REVOCATIONS_CURRENT.set(1 if self.current else 0)
                 await self._close_connection()
             # Disconnected: identity is asked directly until the broker is back.
@@ -245,17 +253,19 @@ class RevocationFeed:
         queue = await channel.declare_queue(exclusive=True, auto_delete=True)
         await queue.bind(exchange, routing_key=CredentialsRevoked.event_type)
         await queue.consume(self._on_message, no_ack=True)
+        self._subscribed = True
+        logger.info("revocation feed subscribed", extra={"queue": queue.name})
         # Subscribed first, then caught up: whatever was revoked in between arrives either way.
-        # Only then is the subscription alone enough to call the list current.
+        # Identity may be down for a while: keep trying (loudly) without dropping the queue.
         while not await self.catch_up():
+            self._alarm_if_blind()
             try:
                 await asyncio.wait_for(lost.wait(), self.poll_seconds)
             except TimeoutError:
                 continue
             return
-        self._subscribed = True
+        self._caught_up_since_subscribing = True
         REVOCATIONS_CURRENT.set(1)
-        logger.info("revocation feed subscribed", extra={"queue": queue.name})
         await lost.wait()
         logger.error(
             "revocation feed lost the broker; catching up from identity until it is back",
@@ -313,8 +323,11 @@ class RevocationFeed:
             return
         self._last_alarm = now
         logger.error(
-            "REVOCATIONS NOT RECEIVED: neither the broker nor identity answers; tokens revoked "
-            "meanwhile keep working until they expire (at most %d s)",
+            "REVOCATIONS NOT RECEIVED: %s; tokens revoked meanwhile may keep working until they "
+            "expire (at most %d s)",
+            "identity's catch-up read fails"
+            if self._subscribed
+            else "neither the broker nor identity answers",
             int(self.max_token_lifetime_seconds),
             extra={"process": self.process_name},
         )
