@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from jose import jwt
 from PIL import Image
 
 from educert_common.settings import PlatformSettings
@@ -159,7 +160,7 @@ async def test_revoked_api_key_stops_the_token_the_gateway_cached(
     # The same token, as a partner's request forwarded to a service carries it.
     exchanged = await client.post(
         f"{stack.identity.url}/internal/api-keys/exchange",
-        headers={"X-Internal-Token": "dev-only-internal-token"},
+        headers={"X-Internal-Token": PlatformSettings().internal_token},
         json={"api_key": created.json()["key"]},
     )
     assert exchanged.status_code == 200
@@ -219,6 +220,14 @@ async def test_a_process_catches_up_on_start_and_hears_revocations_without_the_b
     assert (
         await client.post(f"{stack.api}/logout", headers=auth(logged_out_before.access))
     ).status_code == 200
+    listing = f"{stack.identity.url}/internal/revocations"
+    # Internal: without the shared token the route does not exist.
+    assert (await client.get(listing)).status_code == 404
+    held = await client.get(listing, headers={"X-Internal-Token": settings.internal_token})
+    assert held.status_code == 200
+    sid = jwt.get_unverified_claims(logged_out_before.access)["sid"]
+    entries = [e for e in held.json()["revocations"] if e["ids"] == [sid]]
+    assert [(e["kind"], e["reason"]) for e in entries] == [("session", "logout")]
     process = RunningProcess(
         "notification-cut-off",
         "notification.main:create_app",

@@ -239,6 +239,7 @@ class RevocationFeed:
     async def _subscribe_and_follow(self) -> None:
         connection = await aio_pika.connect(
             self.broker_url,
+            timeout=10,
             client_properties={"connection_name": f"educert-revocations-{self.process_name}"},
         )
         self._connection = connection
