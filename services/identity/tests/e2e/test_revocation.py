@@ -35,49 +35,61 @@ def auth(token: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-async def notification(stack: Any, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
-    """A second service, verifying tokens itself; the tests call it on its own port."""
+async def notification(
+    stack: Any, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[list[str]]:
+    """Two replicas of a second service, each verifying tokens itself, called on their own
+    ports: a revocation must reach every replica, not one per service."""
     log_dir: Path = tmp_path_factory.mktemp("revocation-notification")
-    port = free_port()
-    process = RunningProcess(
-        "notification",
-        "notification.main:create_app",
-        port=port,
-        env={"EDUCERT_IDENTITY_URL": stack.identity.url},
-        log_dir=log_dir,
-    )
-    process.start()
+    replicas = [
+        RunningProcess(
+            f"notification-{n}",
+            "notification.main:create_app",
+            port=free_port(),
+            env={"EDUCERT_IDENTITY_URL": stack.identity.url},
+            log_dir=log_dir,
+        )
+        for n in (1, 2)
+    ]
+    for process in replicas:
+        process.start()
     try:
-        await process.wait_ready(timeout=60)
-        yield f"{process.url}/api/v1/notification/whoami"
+        for process in replicas:
+            await process.wait_ready(timeout=60)
+        yield [f"{process.url}/api/v1/notification/whoami" for process in replicas]
     finally:
-        process.stop()
+        for process in replicas:
+            process.stop()
+
+
+async def statuses(
+    client: Any, stack: Any, notification: list[str], headers: dict[str, str]
+) -> list[int]:
+    """What the gateway and each service replica reached directly answer."""
+    answers = [await client.get(f"{stack.api}/whoami", headers=headers)]
+    answers += [await client.get(url, headers=headers) for url in notification]
+    return [answer.status_code for answer in answers]
 
 
 async def refused_everywhere(
-    client: Any, stack: Any, notification: str, headers: dict[str, str]
+    client: Any, stack: Any, notification: list[str], headers: dict[str, str]
 ) -> None:
-    """Wait until the gateway and a service reached directly both answer 401."""
+    """Wait until the gateway and every service replica reached directly answer 401."""
 
     async def refused() -> bool:
-        through_gateway = await client.get(f"{stack.api}/whoami", headers=headers)
-        direct = await client.get(notification, headers=headers)
-        return through_gateway.status_code == 401 and direct.status_code == 401
+        return set(await statuses(client, stack, notification, headers)) == {401}
 
     await wait_until(refused, timeout=REVOCATION_DEADLINE_SECONDS)
 
 
 async def accepted_everywhere(
-    client: Any, stack: Any, notification: str, headers: dict[str, str]
+    client: Any, stack: Any, notification: list[str], headers: dict[str, str]
 ) -> None:
-    through_gateway = await client.get(f"{stack.api}/whoami", headers=headers)
-    assert through_gateway.status_code == 200, through_gateway.text
-    direct = await client.get(notification, headers=headers)
-    assert direct.status_code == 200, direct.text
+    assert set(await statuses(client, stack, notification, headers)) == {200}
 
 
 async def test_logout_stops_the_access_token_everywhere(
-    stack: Any, client: Any, onboard: Any, notification: str
+    stack: Any, client: Any, onboard: Any, notification: list[str]
 ) -> None:
     user = await onboard()
     other_device = await client.post(
@@ -98,7 +110,7 @@ async def test_logout_stops_the_access_token_everywhere(
 
 
 async def test_password_reset_stops_every_access_token(
-    stack: Any, client: Any, onboard: Any, outbox: Any, notification: str
+    stack: Any, client: Any, onboard: Any, outbox: Any, notification: list[str]
 ) -> None:
     user = await onboard()
     await accepted_everywhere(client, stack, notification, auth(user.access))
@@ -118,7 +130,7 @@ async def test_password_reset_stops_every_access_token(
 
 
 async def test_disabled_account_loses_its_access_tokens(
-    stack: Any, client: Any, onboard: Any, make_person: Any, tokens: Any, notification: str
+    stack: Any, client: Any, onboard: Any, make_person: Any, tokens: Any, notification: list[str]
 ) -> None:
     holder = await onboard()
     await accepted_everywhere(client, stack, notification, auth(holder.access))
@@ -145,7 +157,7 @@ async def test_disabled_account_loses_its_access_tokens(
 
 
 async def test_revoked_api_key_stops_the_token_the_gateway_cached(
-    stack: Any, client: Any, tokens: Any, notification: str
+    stack: Any, client: Any, tokens: Any, notification: list[str]
 ) -> None:
     operator = auth(await tokens.mint("operator-keys", roles=("operator",)))
     created = await client.post(
@@ -165,7 +177,8 @@ async def test_revoked_api_key_stops_the_token_the_gateway_cached(
     )
     assert exchanged.status_code == 200
     partner_token = auth(exchanged.json()["access_token"])
-    assert (await client.get(notification, headers=partner_token)).status_code == 200
+    for replica in notification:
+        assert (await client.get(replica, headers=partner_token)).status_code == 200
 
     revoked = await client.post(
         f"{stack.api}/api-keys/{created.json()['id']}/revoke", headers=operator
@@ -174,8 +187,10 @@ async def test_revoked_api_key_stops_the_token_the_gateway_cached(
 
     async def key_refused() -> bool:
         through_gateway = await client.get(f"{stack.api}/whoami", headers=key_headers)
-        direct = await client.get(notification, headers=partner_token)
-        return through_gateway.status_code == 401 and direct.status_code == 401
+        direct = [
+            (await client.get(url, headers=partner_token)).status_code for url in notification
+        ]
+        return through_gateway.status_code == 401 and set(direct) == {401}
 
     await wait_until(key_refused, timeout=REVOCATION_DEADLINE_SECONDS)
 
