@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from educert_common.app import SessionDep
 from educert_common.auth import Operator
+from educert_common.http.contract import problems
 from educert_common.http.internal import InternalCaller
 from educert_common.http.pagination import Page, PageParams, page_params
 from identity.apikeys import service
@@ -123,7 +124,10 @@ async def get_key(key_id: uuid.UUID, operator: Operator, session: SessionDep) ->
 
 
 @router.post(
-    "/api-keys/{key_id}/rotate", status_code=status.HTTP_201_CREATED, response_model=IssuedApiKey
+    "/api-keys/{key_id}/rotate",
+    responses=problems(409),
+    status_code=status.HTTP_201_CREATED,
+    response_model=IssuedApiKey,
 )
 async def rotate_key(
     key_id: uuid.UUID,

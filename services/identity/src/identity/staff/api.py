@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from educert_common.app import OutboxDep, SessionDep
 from educert_common.auth import Operator, Principal, require_roles
+from educert_common.http.contract import problems
 from educert_common.http.pagination import Page, PageParams, page_params
 from educert_common.masking import mask_email
 from identity.accounts.models import User
@@ -49,7 +50,9 @@ def _view(user: User) -> StaffView:
     )
 
 
-@router.post("/staff", status_code=status.HTTP_201_CREATED, response_model=StaffView)
+@router.post(
+    "/staff", responses=problems(409), status_code=status.HTTP_201_CREATED, response_model=StaffView
+)
 async def create_staff(
     body: StaffCreate, operator: Operator, session: SessionDep, outbox: OutboxDep
 ) -> StaffView:
