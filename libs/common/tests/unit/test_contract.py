@@ -62,7 +62,7 @@ def test_problems_follow_from_dependencies_and_the_routes_own_declarations() -> 
         "200", "401", "422", "500", "503"
     }  # fmt: skip
     created = responses_of(document, "/api/v1/things", "post")
-    assert set(created) == {"201", "401", "403", "409", "422", "429", "500", "503"}
+    assert set(created) == {"201", "400", "401", "403", "409", "422", "429", "500", "503"}
     assert created["409"]["description"] == "The name is taken"
     assert set(responses_of(document, "/api/v1/things/{thing_id}", "get")) == {
         "200", "404", "422", "500"

@@ -2,7 +2,8 @@
 
 Most statuses follow from what a route depends on, so they are derived here once instead of
 listed per route: a bearer token (401, 503 when keys cannot be fetched), a role or scope
-guard (403), path parameters (404), any parameter or body (422), and 500 everywhere. A
+guard (403), path parameters (404), any parameter or body (422; 400 for a body that is not
+JSON), and 500 everywhere. A
 dependency that can refuse in its own way says so with `@declares_problems(429)`; a route
 adds what its service raises with `responses=problems(409)`. Every problem response carries
 the `Problem` schema under `application/problem+json`, FastAPI's default 422 included.
@@ -80,6 +81,9 @@ def derived_problem_statuses(route: APIRoute | RouteContext) -> set[int]:
             or dependant.body_params
         ):
             statuses.add(422)
+        if dependant.body_params:
+            # A body that is not JSON (or not UTF-8) is refused before validation.
+            statuses.add(400)
     return statuses
 
 
