@@ -118,7 +118,7 @@ async def logout(principal: CurrentPrincipal, sid: CurrentSessionId, session: Se
     return Done()
 
 
-@router.get("/sessions", response_model=list[SessionView])
+@router.get("/sessions", responses=problems(404), response_model=list[SessionView])
 async def list_sessions(
     principal: CurrentPrincipal, sid: CurrentSessionId, session: SessionDep
 ) -> list[SessionView]:

@@ -86,7 +86,10 @@ async def _create(
     "/orders",
     response_model=OrderOut,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"model": OrderOut, "description": "The order already open for this"}},
+    responses={
+        200: {"model": OrderOut, "description": "The order already open for this"},
+        **problems(404, 409),
+    },
 )
 async def create_order(
     body: OrderCreate,
@@ -114,7 +117,7 @@ async def create_order(
     )
 
 
-@router.get("/orders", response_model=Page[OrderOut])
+@router.get("/orders", responses=problems(404), response_model=Page[OrderOut])
 async def list_orders(
     principal: CurrentPrincipal,
     session: SessionDep,
