@@ -13,6 +13,7 @@ from educert_common.http.pagination import Page, PageParams, page_params
 from educert_common.masking import mask_email
 from identity.accounts.models import User
 from identity.accounts.repository import UserRepository
+from identity.accounts.validation import EMAIL_SCHEMA, USERNAME_SCHEMA
 from identity.staff import service
 
 router = APIRouter(tags=["identity: staff"])
@@ -23,8 +24,8 @@ class StaffCreate(BaseModel):
 
     # operator and admin: only an admin may create them.
     role: Literal["institution_staff", "reviewer", "operator", "admin"]
-    username: str = Field(min_length=4, max_length=32)
-    email: str = Field(min_length=3, max_length=254)
+    username: str = Field(min_length=4, max_length=32, json_schema_extra=USERNAME_SCHEMA)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_SCHEMA)
     institution_id: str | None = Field(default=None, max_length=64)
 
 
