@@ -83,21 +83,21 @@ async def _principal_headers(
     identity_database_url: str, gateway_url: str
 ) -> dict[str, dict[str, str]]:
     """An Authorization header per role (tokens signed by identity), and a partner API key."""
+    from identity.service import signing_key_pem
+
     database = Database.connect(identity_database_url, pool_size=2)
     try:
-        from identity.service import signing_key_pem
-
         async with database.transaction() as session:
             kid, private_pem = await signing_key_pem(session)
-        tokens = Tokens(database, kid, private_pem, b"")
-        headers: dict[str, dict[str, str]] = {"anonymous": {}}
-        for role in PRINCIPALS[1:-1]:
-            subject = str(uuid.uuid5(uuid.NAMESPACE_URL, f"educert-fuzz-{role}"))
-            institution = INSTITUTION if role == "institution_staff" else None
-            token = await tokens.mint(subject, roles=(role,), institution=institution)
-            headers[role] = {"Authorization": f"Bearer {token}"}
     finally:
         await database.dispose()
+    tokens = Tokens.from_private_pem(kid, private_pem)
+    headers: dict[str, dict[str, str]] = {"anonymous": {}}
+    for role in PRINCIPALS[1:-1]:
+        subject = str(uuid.uuid5(uuid.NAMESPACE_URL, f"educert-fuzz-{role}"))
+        institution = INSTITUTION if role == "institution_staff" else None
+        token = await tokens.mint(subject, roles=(role,), institution=institution)
+        headers[role] = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=gateway_url, timeout=10) as http:
         response = await http.post(
             "/api/v1/identity/api-keys",
