@@ -1,7 +1,8 @@
 """One OpenAPI document for the platform, merged from every service's own.
 
 Paths are kept as the services publish them (they already carry `/api/v1/<service>`), minus
-anything under `/internal`. Components with the same name and the same content are kept
+anything under `/internal`. Every operation also declares the problems the gateway answers
+itself (`declare_gateway_problems`). Components with the same name and the same content are kept
 once; a name two services use for different things is prefixed with the service name in
 the later service's part of the document (its `$ref`s are rewritten to match). A service
 that does not answer is listed under `x-unavailable-services` instead of failing the whole.
@@ -16,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aiohttp
+
+from educert_common.http.contract import problem_response, problem_schemas
 
 logger = logging.getLogger(__name__)
 
@@ -114,11 +117,37 @@ def merge_documents(
             if isinstance(tag, dict) and tag.get("name") not in tag_names:
                 tag_names.add(tag["name"])
                 merged["tags"].append(tag)
+    declare_gateway_problems(merged)
     if not merged["tags"]:
         del merged["tags"]
     if unavailable:
         merged["x-unavailable-services"] = sorted(unavailable)
     return merged
+
+
+# What the gateway itself can answer on any public operation: a credential it cannot verify
+# (401), the rate limit (429), an upstream that fails or is too slow (502, 503, 504); and
+# on operations with a body, one over the size limit (413).
+GATEWAY_PROBLEM_STATUSES = (401, 429, 502, 503, 504)
+GATEWAY_BODY_PROBLEM_STATUSES = (413,)
+
+
+def declare_gateway_problems(document: dict[str, Any]) -> None:
+    """Add the problems the gateway answers itself to every operation of `document`."""
+    schemas = document["components"].setdefault("schemas", {})
+    for name, schema in problem_schemas().items():
+        schemas.setdefault(name, schema)
+    for item in document["paths"].values():
+        for operation in item.values() if isinstance(item, dict) else ():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses: dict[str, Any] = operation["responses"]
+            statuses = list(GATEWAY_PROBLEM_STATUSES)
+            if "requestBody" in operation:
+                statuses.extend(GATEWAY_BODY_PROBLEM_STATUSES)
+            for status in statuses:
+                responses.setdefault(str(status), problem_response(status))
+            operation["responses"] = dict(sorted(responses.items()))
 
 
 class OpenApiAggregator:

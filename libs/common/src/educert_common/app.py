@@ -18,6 +18,7 @@ from educert_common.events.broker import Broker
 from educert_common.events.consumer import EventConsumer, EventHandler
 from educert_common.events.outbox import Outbox, OutboxRelay
 from educert_common.events.tables import MessagingTables
+from educert_common.http.contract import install_contract
 from educert_common.http.health import ReadinessCheck, health_router
 from educert_common.http.middleware import MetricsMiddleware, RequestContextMiddleware
 from educert_common.http.problems import install_problem_handlers
@@ -131,6 +132,7 @@ def create_service_app(definition: ServiceDefinition, settings: ServiceSettings)
         app.include_router(router, prefix=api_prefix(definition.name))
     for router in definition.internal_routers:
         app.include_router(router, include_in_schema=False)
+    install_contract(app)
     return app
 
 

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from educert_common.auth.verifier import InvalidToken, KeysUnavailable, Principal, TokenVerifier
 from educert_common.errors import NotAuthenticated, NotFound, PermissionDenied, Text
 from educert_common.errors import ServiceUnavailable as ServiceUnavailableError
+from educert_common.http.contract import declares_problems
 
 # Roles that may see any object, not only their own.
 OVERSEEING_ROLES = frozenset({"operator", "admin"})
@@ -38,6 +39,7 @@ def verifier_of(request: Request) -> TokenVerifier:
     return verifier
 
 
+@declares_problems(401, 503)
 async def authenticate(request: Request) -> Principal:
     """Verify the request's bearer token (once per request) and return its principal."""
     cached: Principal | None = getattr(request.state, "principal", None)
@@ -65,6 +67,7 @@ def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
     """Build a dependency that lets through principals holding at least one of `roles`."""
     wanted = frozenset(roles)
 
+    @declares_problems(403)
     async def dependency(principal: CurrentPrincipal) -> Principal:
         if principal.roles.isdisjoint(wanted):
             raise PermissionDenied()
@@ -77,6 +80,7 @@ def require_scopes(*scopes: str) -> Callable[..., Awaitable[Principal]]:
     """Build a dependency that lets through principals holding every one of `scopes`."""
     wanted = frozenset(scopes)
 
+    @declares_problems(403)
     async def dependency(principal: CurrentPrincipal) -> Principal:
         if not wanted <= principal.scopes:
             raise PermissionDenied()

@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from educert_common.context import request_id_var
@@ -37,6 +38,27 @@ _STATUS_TEXTS: dict[int, tuple[str, Text]] = {
         Text("The upstream service did not answer in time", "上游服务响应超时"),
     ),
 }
+
+
+class ProblemFieldError(BaseModel):
+    """One refused field of a problem, named as a dotted path into the request."""
+
+    field: str = Field(description="Dotted path: `email`, `items.0.amount`, `query.limit`.")
+    code: str = Field(description="Stable machine code of what is wrong with the field.")
+    message: str = Field(description="What is wrong, in the language the caller asked for.")
+
+
+class Problem(BaseModel):
+    """An error response (RFC 9457 problem details) with the platform's stable `code`."""
+
+    type: str = Field(description="URI naming the kind of problem.")
+    title: str
+    status: int = Field(ge=400, le=599)
+    code: str = Field(description="Stable machine code, e.g. `validation_failed`, `not_found`.")
+    detail: str | None = None
+    instance: str | None = Field(default=None, description="The path that was asked for.")
+    errors: list[ProblemFieldError] | None = None
+    request_id: str | None = Field(default=None, description="The request's X-Request-ID.")
 
 
 def status_code_and_title(status: int) -> tuple[str, Text]:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, status
 
 from educert_common.app import OutboxDep, SessionDep
 from educert_common.auth import CurrentPrincipal
+from educert_common.http.contract import problems
 from identity.accounts import service
 from identity.accounts.schemas import (
     ActivationRequest,
@@ -39,7 +40,10 @@ router = APIRouter(tags=["identity: accounts"])
 
 
 @router.post(
-    "/registrations", status_code=status.HTTP_201_CREATED, response_model=RegistrationResponse
+    "/registrations",
+    responses=problems(409, 429),
+    status_code=status.HTTP_201_CREATED,
+    response_model=RegistrationResponse,
 )
 async def register(
     body: RegistrationRequest,
@@ -73,7 +77,7 @@ async def register(
     )
 
 
-@router.post("/registrations/mobile-code", response_model=CodeSent)
+@router.post("/registrations/mobile-code", responses=problems(429), response_model=CodeSent)
 async def resend_registration_code(
     body: MobileTarget, session: SessionDep, outbox: OutboxDep, settings: SettingsDep, ip: ClientIp
 ) -> CodeSent:
@@ -106,13 +110,13 @@ async def activate_email(
     return Done()
 
 
-@router.get("/me", response_model=MeView)
+@router.get("/me", responses=problems(404), response_model=MeView)
 async def me(principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep) -> MeView:
     """Return the caller's account with personal data masked."""
     return service.me_view(await service.get_user(session, principal.subject), settings)
 
 
-@router.put("/me/identity", response_model=MeView)
+@router.put("/me/identity", responses=problems(404, 409), response_model=MeView)
 async def correct_identity(
     body: IdentityCorrection,
     principal: CurrentPrincipal,
@@ -124,7 +128,7 @@ async def correct_identity(
     return service.me_view(user, settings)
 
 
-@router.post("/me/email/activation-link", response_model=Done)
+@router.post("/me/email/activation-link", responses=problems(404, 409, 429), response_model=Done)
 async def resend_activation_link(
     principal: CurrentPrincipal,
     session: SessionDep,
@@ -137,7 +141,7 @@ async def resend_activation_link(
     return Done()
 
 
-@router.put("/me/username", response_model=MeView)
+@router.put("/me/username", responses=problems(404, 409), response_model=MeView)
 async def change_username(
     body: UsernameChange, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> MeView:
@@ -164,7 +168,7 @@ async def _count_password_check(
         )
 
 
-@router.post("/me/email/code", response_model=CodeSent)
+@router.post("/me/email/code", responses=problems(404, 409, 429), response_model=CodeSent)
 async def request_email_change(
     body: EmailChangeRequest,
     principal: CurrentPrincipal,
@@ -190,7 +194,7 @@ async def request_email_change(
     )
 
 
-@router.put("/me/email", response_model=MeView)
+@router.put("/me/email", responses=problems(404, 409), response_model=MeView)
 async def confirm_email_change(
     body: EmailChange,
     principal: CurrentPrincipal,
@@ -208,7 +212,7 @@ async def confirm_email_change(
     return service.me_view(user, settings)
 
 
-@router.post("/me/mobile/code", response_model=CodeSent)
+@router.post("/me/mobile/code", responses=problems(404, 409, 429), response_model=CodeSent)
 async def request_mobile_change(
     body: MobileChangeRequest,
     principal: CurrentPrincipal,
@@ -234,7 +238,7 @@ async def request_mobile_change(
     )
 
 
-@router.put("/me/mobile", response_model=MeView)
+@router.put("/me/mobile", responses=problems(404, 409), response_model=MeView)
 async def confirm_mobile_change(
     body: MobileChange,
     principal: CurrentPrincipal,
@@ -252,7 +256,7 @@ async def confirm_mobile_change(
     return service.me_view(user, settings)
 
 
-@router.put("/me/password", response_model=Done)
+@router.put("/me/password", responses=problems(404), response_model=Done)
 async def change_password(
     body: PasswordChange,
     principal: CurrentPrincipal,
@@ -284,7 +288,7 @@ async def change_password(
     return Done()
 
 
-@router.post("/recovery/password/code", response_model=CodeSent)
+@router.post("/recovery/password/code", responses=problems(429), response_model=CodeSent)
 async def request_password_reset(
     body: RecoveryTarget,
     session: SessionDep,
@@ -325,7 +329,7 @@ async def reset_password(
     return Done()
 
 
-@router.post("/recovery/username/code", response_model=CodeSent)
+@router.post("/recovery/username/code", responses=problems(429), response_model=CodeSent)
 async def request_username_recovery(
     body: RecoveryTarget,
     session: SessionDep,

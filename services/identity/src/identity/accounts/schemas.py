@@ -6,6 +6,17 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from identity.accounts.validation import (
+    COUNTRY_SCHEMA,
+    DESTINATION_SCHEMA,
+    EMAIL_SCHEMA,
+    MOBILE_SCHEMA,
+    PASSWORD_SCHEMA,
+    USERNAME_SCHEMA,
+    VERIFICATION_CODE_SCHEMA,
+    IdType,
+)
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=200)
@@ -13,19 +24,25 @@ class Strict(BaseModel):
 
 class RegistrationRequest(Strict):
     real_name: str = Field(min_length=1, max_length=100)
-    nationality: str = Field(min_length=2, max_length=2, examples=["CN"])
+    nationality: str = Field(
+        min_length=2, max_length=2, examples=["CN"], json_schema_extra=COUNTRY_SCHEMA
+    )
     gender: Literal["male", "female"]
-    id_type: str = Field(max_length=32, examples=["resident_id"])
+    id_type: str = Field(
+        max_length=32,
+        examples=["resident_id"],
+        json_schema_extra={"enum": [id_type.value for id_type in IdType]},
+    )
     id_number: str = Field(min_length=1, max_length=40)
     id_valid_from: date
     # None: valid long-term (长期), resident ID cards only.
     id_valid_to: date | None
     # Required unless the ID number carries it (resident ID, residence permit).
     birth_date: date | None = None
-    mobile: str = Field(min_length=5, max_length=24)
-    email: str = Field(min_length=3, max_length=254)
-    password: str = Field(min_length=1, max_length=64)
-    username: str | None = Field(default=None, max_length=32)
+    mobile: str = Field(min_length=5, max_length=24, json_schema_extra=MOBILE_SCHEMA)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_SCHEMA)
+    password: str = Field(min_length=1, max_length=64, json_schema_extra=PASSWORD_SCHEMA)
+    username: str | None = Field(default=None, max_length=32, json_schema_extra=USERNAME_SCHEMA)
     locale: Literal["zh", "en"] = "zh"
 
 
@@ -82,20 +99,20 @@ class MeView(BaseModel):
 
 
 class UsernameChange(Strict):
-    username: str = Field(min_length=1, max_length=40)
+    username: str = Field(min_length=1, max_length=40, json_schema_extra=USERNAME_SCHEMA)
 
 
 class PasswordChange(Strict):
     current_password: str = Field(min_length=1, max_length=64)
-    new_password: str = Field(min_length=1, max_length=64)
+    new_password: str = Field(min_length=1, max_length=64, json_schema_extra=PASSWORD_SCHEMA)
 
 
 class EmailTarget(Strict):
-    email: str = Field(min_length=3, max_length=254)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_SCHEMA)
 
 
 class MobileTarget(Strict):
-    mobile: str = Field(min_length=5, max_length=24)
+    mobile: str = Field(min_length=5, max_length=24, json_schema_extra=MOBILE_SCHEMA)
 
 
 class EmailChangeRequest(EmailTarget):
@@ -109,11 +126,11 @@ class MobileChangeRequest(MobileTarget):
 
 
 class EmailChange(EmailTarget):
-    code: str = Field(min_length=1, max_length=12)
+    code: str = Field(min_length=1, max_length=12, json_schema_extra=VERIFICATION_CODE_SCHEMA)
 
 
 class MobileChange(MobileTarget):
-    code: str = Field(min_length=1, max_length=12)
+    code: str = Field(min_length=1, max_length=12, json_schema_extra=VERIFICATION_CODE_SCHEMA)
 
 
 class CodeSent(BaseModel):
@@ -130,22 +147,22 @@ class ActivationRequest(Strict):
 
 
 class RegistrationCodeVerify(MobileTarget):
-    code: str = Field(min_length=1, max_length=12)
+    code: str = Field(min_length=1, max_length=12, json_schema_extra=VERIFICATION_CODE_SCHEMA)
 
 
 class RecoveryTarget(Strict):
     """An e-mail address or a mainland mobile number."""
 
-    destination: str = Field(min_length=3, max_length=254)
+    destination: str = Field(min_length=3, max_length=254, json_schema_extra=DESTINATION_SCHEMA)
 
 
 class PasswordReset(RecoveryTarget):
-    code: str = Field(min_length=1, max_length=12)
-    new_password: str = Field(min_length=1, max_length=64)
+    code: str = Field(min_length=1, max_length=12, json_schema_extra=VERIFICATION_CODE_SCHEMA)
+    new_password: str = Field(min_length=1, max_length=64, json_schema_extra=PASSWORD_SCHEMA)
 
 
 class UsernameRecovery(RecoveryTarget):
-    code: str = Field(min_length=1, max_length=12)
+    code: str = Field(min_length=1, max_length=12, json_schema_extra=VERIFICATION_CODE_SCHEMA)
 
 
 class FoundAccount(BaseModel):

@@ -67,6 +67,44 @@ EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)
 USERNAME = re.compile(r"^[a-z][a-z0-9_]{3,31}$")
 ISO_COUNTRY = re.compile(r"^[A-Z]{2}$")
 
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 20
+VERIFICATION_CODE_DIGITS = 6
+
+# The same rules as JSON Schema, for the request models: the document then says what the
+# checks here accept (the checks stay the ones that run, with their own error codes). The
+# patterns are plain ECMA-262 (no lookarounds) and stricter where a check normalises first.
+_ASCII_PRINTABLE = "[ -~]"
+PASSWORD_SCHEMA = {
+    "minLength": PASSWORD_MIN_LENGTH,
+    "maxLength": PASSWORD_MAX_LENGTH,
+    "pattern": f"^{_ASCII_PRINTABLE}*(?:[A-Za-z]{_ASCII_PRINTABLE}*[0-9]"
+    f"|[0-9]{_ASCII_PRINTABLE}*[A-Za-z]){_ASCII_PRINTABLE}*$",
+}
+_MAINLAND_MOBILE_SPELLED = r"(?:(?:\+|00)86[ -]?)?1[3-9](?:[ -]?[0-9]){9}"
+# + or 00, then 7-15 digits, not starting 86 (those are mainland numbers, above).
+_INTERNATIONAL_MOBILE_SPELLED = (
+    r"(?:\+|00)(?:[1-79](?:[ -]?[0-9]){6,14}|8[0-57-9](?:[ -]?[0-9]){5,13})"
+)
+MOBILE_SCHEMA = {
+    "pattern": f"^(?:{_MAINLAND_MOBILE_SPELLED}|{_INTERNATIONAL_MOBILE_SPELLED})$",
+    "maxLength": 24,
+}
+EMAIL_SCHEMA = {"pattern": EMAIL.pattern, "maxLength": 254}
+USERNAME_SCHEMA = {"pattern": r"^[A-Za-z][A-Za-z0-9_]{3,31}$", "maxLength": 32}
+# Recovery takes an e-mail address or a mobile number.
+DESTINATION_SCHEMA = {
+    "pattern": f"(?:{EMAIL.pattern})|(?:^(?:{_MAINLAND_MOBILE_SPELLED}"
+    f"|{_INTERNATIONAL_MOBILE_SPELLED})$)",
+    "maxLength": 254,
+}
+VERIFICATION_CODE_SCHEMA = {
+    "pattern": f"^[0-9]{{{VERIFICATION_CODE_DIGITS}}}$",
+    "minLength": VERIFICATION_CODE_DIGITS,
+    "maxLength": VERIFICATION_CODE_DIGITS,
+}
+COUNTRY_SCHEMA = {"pattern": ISO_COUNTRY.pattern}
+
 
 @dataclass
 class Problems:
@@ -372,9 +410,12 @@ def check_email(raw: str, problems: Problems, name: str = "email") -> str | None
 
 def check_password(raw: str, problems: Problems, name: str = "password") -> str | None:
     """8-20 characters with letters and digits, not one of the most common passwords."""
-    if not (8 <= len(raw) <= 20):
+    if not (PASSWORD_MIN_LENGTH <= len(raw) <= PASSWORD_MAX_LENGTH):
         problems.add(
-            name, "password_length", "The password has 8 to 20 characters", "密码长度应为 8-20 位"
+            name,
+            "password_length",
+            f"The password has {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters",
+            f"密码长度应为 {PASSWORD_MIN_LENGTH}-{PASSWORD_MAX_LENGTH} 位",
         )
         return None
     if not re.search(r"[A-Za-z]", raw) or not re.search(r"\d", raw):

@@ -9,11 +9,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from educert_common.app import OutboxDep, SessionDep
 from educert_common.auth import Operator
+from educert_common.http.contract import problems
 from educert_common.http.internal import InternalCaller
 from educert_common.http.pagination import Page, PageParams, page_params
 from identity.apikeys import service
 from identity.apikeys.models import ApiKey
 from identity.common import SettingsDep
+from identity.config import IdentitySettings
 
 router = APIRouter(tags=["identity: API keys"])
 internal_router = APIRouter(tags=["internal"], include_in_schema=False)
@@ -24,7 +26,9 @@ class ApiKeyCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=100)
     institution_id: str = Field(min_length=1, max_length=64)
-    scopes: list[str] = Field(min_length=1, max_length=10)
+    scopes: list[str] = Field(
+        min_length=1, max_length=10, json_schema_extra={"items": {"enum": sorted(service.SCOPES)}}
+    )
     # With a UTC offset (a naive time is ambiguous): 422 otherwise.
     expires_at: AwareDatetime | None = None
 
@@ -32,7 +36,14 @@ class ApiKeyCreate(BaseModel):
 class Rotation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    overlap_hours: int = Field(default=24, ge=0)
+    # The document gives the default bound; `IDENTITY_API_KEY_MAX_OVERLAP_HOURS` can change it.
+    overlap_hours: int = Field(
+        default=24,
+        ge=0,
+        json_schema_extra={
+            "maximum": IdentitySettings.model_fields["api_key_max_overlap_hours"].default
+        },
+    )
 
 
 class ApiKeyView(BaseModel):
@@ -123,7 +134,10 @@ async def get_key(key_id: uuid.UUID, operator: Operator, session: SessionDep) ->
 
 
 @router.post(
-    "/api-keys/{key_id}/rotate", status_code=status.HTTP_201_CREATED, response_model=IssuedApiKey
+    "/api-keys/{key_id}/rotate",
+    responses=problems(409),
+    status_code=status.HTTP_201_CREATED,
+    response_model=IssuedApiKey,
 )
 async def rotate_key(
     key_id: uuid.UUID,

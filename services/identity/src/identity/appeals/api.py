@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from educert_common.app import OutboxDep, SessionDep
 from educert_common.auth import CurrentPrincipal, Operator
 from educert_common.errors import FieldError, NotFound, PayloadTooLarge, Text
+from educert_common.http.contract import problems
 from educert_common.http.pagination import Page, PageParams, page_params
 from identity.accounts.schemas import RegistrationRequest
 from identity.appeals import service
@@ -75,7 +76,12 @@ def _view(appeal: Appeal) -> AppealView:
     return AppealView.model_validate(appeal, from_attributes=True)
 
 
-@router.post("/appeals", status_code=status.HTTP_201_CREATED, response_model=AppealView)
+@router.post(
+    "/appeals",
+    responses=problems(413, 429),
+    status_code=status.HTTP_201_CREATED,
+    response_model=AppealView,
+)
 async def file_appeal(
     registration: Annotated[
         str,
@@ -119,7 +125,7 @@ async def file_appeal(
     return _view(appeal)
 
 
-@router.get("/me/appeals", response_model=Page[AppealView])
+@router.get("/me/appeals", responses=problems(404), response_model=Page[AppealView])
 async def my_appeals(
     principal: CurrentPrincipal,
     session: SessionDep,
@@ -183,7 +189,9 @@ async def get_appeal_file(
     )
 
 
-@router.post("/appeals/{appeal_id}/decision", response_model=OperatorAppealView)
+@router.post(
+    "/appeals/{appeal_id}/decision", responses=problems(409), response_model=OperatorAppealView
+)
 async def decide_appeal(
     appeal_id: uuid.UUID,
     body: Decision,

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from educert_common.app import SessionDep
 from educert_common.auth import CurrentPrincipal
 from educert_common.errors import PayloadTooLarge
+from educert_common.http.contract import problems
 from identity.common import SettingsDep
 from identity.face import service
 from identity.face.models import FaceSession
@@ -50,7 +51,12 @@ class CallbackAccepted(BaseModel):
     status: str
 
 
-@router.post("/face/sessions", status_code=status.HTTP_201_CREATED, response_model=FaceSessionView)
+@router.post(
+    "/face/sessions",
+    responses=problems(404, 409),
+    status_code=status.HTTP_201_CREATED,
+    response_model=FaceSessionView,
+)
 async def start_face_session(
     principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> FaceSessionView:
@@ -68,7 +74,9 @@ async def get_face_session(
     return view(face, settings, with_qr=True)
 
 
-@router.post("/face/callback", response_model=CallbackAccepted)
+@router.post(
+    "/face/callback", responses=problems(401, 404, 409, 413, 422), response_model=CallbackAccepted
+)
 async def face_callback(
     request: Request, session: SessionDep, settings: SettingsDep
 ) -> CallbackAccepted:

@@ -6,6 +6,7 @@ from pydantic import BaseModel
 from educert_common.app import OutboxDep, SessionDep
 from educert_common.auth import CurrentPrincipal, Operator
 from educert_common.errors import NotFound, PayloadTooLarge, Text
+from educert_common.http.contract import problems
 from identity.accounts.schemas import MeView
 from identity.accounts.service import me_view
 from identity.common import ClientIp, SettingsDep
@@ -21,7 +22,7 @@ class ImportSummary(BaseModel):
     updated: int
 
 
-@router.post("/me/realname-verification", response_model=MeView)
+@router.post("/me/realname-verification", responses=problems(404, 409, 429), response_model=MeView)
 async def verify_realname(
     principal: CurrentPrincipal,
     session: SessionDep,
@@ -42,6 +43,7 @@ async def verify_realname(
 
 @router.post(
     "/registry/people",
+    responses=problems(404, 413, 422),
     response_model=ImportSummary,
     openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )

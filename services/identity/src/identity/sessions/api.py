@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from educert_common.app import OutboxDep, SessionDep
 from educert_common.auth import CurrentPrincipal
+from educert_common.http.contract import problems
 from identity.accounts.schemas import Done
 from identity.common import ClientIp, DatabaseDep, SettingsDep
 from identity.deps import CurrentSessionId
@@ -68,7 +69,7 @@ def _tokens(pair: service.TokenPair) -> TokenResponse:
     )
 
 
-@router.post("/login", response_model=TokenResponse)
+@router.post("/login", responses=problems(401, 429), response_model=TokenResponse)
 async def login(
     body: LoginRequest, request: Request, database: DatabaseDep, settings: SettingsDep, ip: ClientIp
 ) -> TokenResponse:
@@ -98,7 +99,7 @@ async def login(
     return _tokens(pair)
 
 
-@router.post("/token/refresh", response_model=TokenResponse)
+@router.post("/token/refresh", responses=problems(401), response_model=TokenResponse)
 async def refresh(
     body: RefreshRequest, database: DatabaseDep, outbox: OutboxDep, settings: SettingsDep
 ) -> TokenResponse:
@@ -125,7 +126,7 @@ async def logout(
     return Done()
 
 
-@router.get("/sessions", response_model=list[SessionView])
+@router.get("/sessions", responses=problems(404), response_model=list[SessionView])
 async def list_sessions(
     principal: CurrentPrincipal, sid: CurrentSessionId, session: SessionDep
 ) -> list[SessionView]:

@@ -8,10 +8,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from educert_common.app import OutboxDep, SessionDep
 from educert_common.auth import Operator, Principal, require_roles
+from educert_common.http.contract import problems
 from educert_common.http.pagination import Page, PageParams, page_params
 from educert_common.masking import mask_email
 from identity.accounts.models import User
 from identity.accounts.repository import UserRepository
+from identity.accounts.validation import EMAIL_SCHEMA, USERNAME_SCHEMA
 from identity.staff import service
 
 router = APIRouter(tags=["identity: staff"])
@@ -22,8 +24,8 @@ class StaffCreate(BaseModel):
 
     # operator and admin: only an admin may create them.
     role: Literal["institution_staff", "reviewer", "operator", "admin"]
-    username: str = Field(min_length=4, max_length=32)
-    email: str = Field(min_length=3, max_length=254)
+    username: str = Field(min_length=4, max_length=32, json_schema_extra=USERNAME_SCHEMA)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_SCHEMA)
     institution_id: str | None = Field(default=None, max_length=64)
 
 
@@ -49,7 +51,9 @@ def _view(user: User) -> StaffView:
     )
 
 
-@router.post("/staff", status_code=status.HTTP_201_CREATED, response_model=StaffView)
+@router.post(
+    "/staff", responses=problems(409), status_code=status.HTTP_201_CREATED, response_model=StaffView
+)
 async def create_staff(
     body: StaffCreate, operator: Operator, session: SessionDep, outbox: OutboxDep
 ) -> StaffView:

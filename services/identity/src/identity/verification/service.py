@@ -19,6 +19,7 @@ from educert_common.errors import FieldError, Text
 from educert_common.events.catalogue import ActivationLinkIssued, VerificationCodeIssued
 from educert_common.events.outbox import Outbox
 from educert_common.masking import mask_email, mask_mobile
+from identity.accounts.validation import VERIFICATION_CODE_DIGITS
 from identity.common import secrets_for
 from identity.config import IdentitySettings
 from identity.exceptions import CodeRateLimited, CodeRejected, LinkRejected
@@ -83,7 +84,7 @@ async def issue_code(
         last_sent_at=latest.created_at if latest is not None else None,
         now=now,
     )
-    code = f"{secrets.randbelow(1_000_000):06d}"
+    code = f"{secrets.randbelow(10**VERIFICATION_CODE_DIGITS):0{VERIFICATION_CODE_DIGITS}d}"
     code_id = uuid.uuid4()
     expires_at = now + timedelta(seconds=settings.code_ttl_seconds)
     await repository.add(

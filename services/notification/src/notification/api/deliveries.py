@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from educert_common.app import SessionDep
 from educert_common.auth import Operator
+from educert_common.http.contract import problems
 from educert_common.http.pagination import Page, PageParams, page_params
 from notification import service
 from notification.api.deps import SettingsDep
@@ -67,7 +68,12 @@ async def get_delivery(delivery_id: uuid.UUID, session: SessionDep, _: Operator)
     return DeliveryOut.model_validate(await service.get_delivery(session, delivery_id))
 
 
-@router.post("/{delivery_id}/resend", response_model=DeliveryOut, summary="Resend a delivery")
+@router.post(
+    "/{delivery_id}/resend",
+    responses=problems(409),
+    response_model=DeliveryOut,
+    summary="Resend a delivery",
+)
 async def resend_delivery(
     delivery_id: uuid.UUID, session: SessionDep, principal: Operator
 ) -> DeliveryOut:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Response, status
 
 from educert_common.app import SessionDep
 from educert_common.auth import CurrentPrincipal
+from educert_common.http.contract import problems
 from educert_common.http.pagination import Page, PageParams, page_params
 from notification import service
 from notification.schemas import (
@@ -74,7 +75,12 @@ async def get_preferences(session: SessionDep, principal: CurrentPrincipal) -> P
     )
 
 
-@router.put("/preferences", response_model=PreferencesOut, summary="Change my preferences")
+@router.put(
+    "/preferences",
+    responses=problems(404),
+    response_model=PreferencesOut,
+    summary="Change my preferences",
+)
 async def put_preferences(
     body: PreferencesIn, session: SessionDep, principal: CurrentPrincipal
 ) -> PreferencesOut:

@@ -11,8 +11,9 @@ from notification.schemas import RouteIn, RouteOut
 
 router = APIRouter(prefix="/routes", tags=["notification: routes"])
 
+# At most 100 characters: the audit entry's subject id holds no more.
 EventTypePath = Annotated[
-    str, Path(pattern=r"^[a-z][a-z_]*\.[a-z][a-z_]*\.[a-z][a-z_]*$", max_length=120)
+    str, Path(pattern=r"^[a-z][a-z_]*\.[a-z][a-z_]*\.[a-z][a-z_]*$", max_length=100)
 ]
 
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, status
 
 from educert_common.app import SessionDep
 from educert_common.auth import Operator
+from educert_common.http.contract import problems
 from educert_common.http.pagination import Page, PageParams, page_params
 from notification import service
 from notification.api.deps import SettingsDep
@@ -43,6 +44,7 @@ async def list_templates(
 
 @router.post(
     "",
+    responses=problems(409),
     response_model=TemplateOut,
     status_code=status.HTTP_201_CREATED,
     summary="Add a template",

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 
 from educert_common.app import OutboxDep, SessionDep
 from educert_common.auth import CurrentPrincipal, Operator
+from educert_common.http.contract import problems
 from educert_common.http.internal import InternalCaller
 from educert_common.http.pagination import Page, PageParams, page_params
 from educert_common.idempotency import fingerprint
@@ -85,7 +86,10 @@ async def _create(
     "/orders",
     response_model=OrderOut,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"model": OrderOut, "description": "The order already open for this"}},
+    responses={
+        200: {"model": OrderOut, "description": "The order already open for this"},
+        **problems(404, 409),
+    },
 )
 async def create_order(
     body: OrderCreate,
@@ -113,7 +117,7 @@ async def create_order(
     )
 
 
-@router.get("/orders", response_model=Page[OrderOut])
+@router.get("/orders", responses=problems(404), response_model=Page[OrderOut])
 async def list_orders(
     principal: CurrentPrincipal,
     session: SessionDep,
@@ -148,7 +152,9 @@ def _started(result: service.StartedAttempt) -> PaymentStarted:
     )
 
 
-@router.post("/orders/{order_id}/payments", response_model=PaymentStarted)
+@router.post(
+    "/orders/{order_id}/payments", responses=problems(409, 503), response_model=PaymentStarted
+)
 async def start_payment(
     order_id: uuid.UUID,
     body: PaymentStart,
@@ -163,7 +169,7 @@ async def start_payment(
     )
 
 
-@router.post("/orders/{order_id}/proxy-link", response_model=ProxyLink)
+@router.post("/orders/{order_id}/proxy-link", responses=problems(409), response_model=ProxyLink)
 async def create_proxy_link(
     order_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> ProxyLink:
@@ -203,7 +209,7 @@ async def view_proxy_order(
     )
 
 
-@router.post("/proxy/{token}/payments", response_model=PaymentStarted)
+@router.post("/proxy/{token}/payments", responses=problems(409, 503), response_model=PaymentStarted)
 async def start_proxy_payment(
     token: str, body: PaymentStart, session: SessionDep, providers: ProvidersDep
 ) -> PaymentStarted:

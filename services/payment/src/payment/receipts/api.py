@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Response
 
 from educert_common.app import SessionDep
 from educert_common.auth import CurrentPrincipal
+from educert_common.http.contract import problems
 from payment.access import owner_scope
 from payment.orders.rules import purpose_label
 from payment.orders.schemas import ReceiptVerification
@@ -15,7 +16,11 @@ from payment.receipts.render import ReceiptFacts, render_receipt
 from payment.runtime import SettingsDep
 
 router = APIRouter(tags=["payment"])
-PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}}
+# A PDF, or 409 while the order is not paid.
+PDF: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+    **problems(409),
+}
 
 
 def _pdf(facts: ReceiptFacts) -> Response:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, BackgroundTasks, Header, status
 
 from educert_common.app import SessionDep
 from educert_common.auth import CurrentPrincipal, Operator
+from educert_common.http.contract import problems
 from payment.access import owner_scope
 from payment.exceptions import field_error
 from payment.refunds import service
@@ -17,7 +18,10 @@ router = APIRouter(tags=["payment"])
 
 
 @router.post(
-    "/orders/{order_id}/refunds", response_model=RefundOut, status_code=status.HTTP_202_ACCEPTED
+    "/orders/{order_id}/refunds",
+    responses=problems(409, 503),
+    response_model=RefundOut,
+    status_code=status.HTTP_202_ACCEPTED,
 )
 async def refund_order(
     order_id: uuid.UUID,
