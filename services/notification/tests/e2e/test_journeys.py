@@ -39,6 +39,7 @@ class Running:
     notification: RunningProcess
     client: httpx.AsyncClient
     operator: dict[str, str]
+    admin: dict[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +65,14 @@ async def running(
 
             await wait_until(consuming, timeout=20, message="notification consuming")
             operator = await tokens.mint(f"operator-{uuid.uuid4()}", roles=("operator",))
+            admin = await tokens.mint(f"admin-{uuid.uuid4()}", roles=("admin",))
             async with httpx.AsyncClient(base_url=notification.url, timeout=10) as client:
-                yield Running(notification, client, {"Authorization": f"Bearer {operator}"})
+                yield Running(
+                    notification,
+                    client,
+                    {"Authorization": f"Bearer {operator}"},
+                    {"Authorization": f"Bearer {admin}"},
+                )
         finally:
             notification.stop()
     finally:
@@ -78,7 +85,7 @@ async def as_user(tokens: Tokens, user_id: uuid.UUID) -> dict[str, str]:
 
 async def mail_to(running: Running, address: str) -> list[dict[str, Any]]:
     response = await running.client.get(
-        f"{API}/dev/mail", params={"to": address}, headers=running.operator
+        f"{API}/dev/mail", params={"to": address}, headers=running.admin
     )
     assert response.status_code == 200, response.text
     return list(response.json()["items"])
@@ -153,12 +160,32 @@ async def test_activation_link_arrives_as_a_real_email(
     (email_delivery,) = [d for d in await deliveries_of(database, event.id) if d.channel == "email"]
     assert mail["message_id"] == f"<{email_delivery.id}@notification.educert.local>"
     detail = (
-        await running.client.get(f"{API}/dev/mail/{mail['id']}", headers=running.operator)
+        await running.client.get(f"{API}/dev/mail/{mail['id']}", headers=running.admin)
     ).json()
     link = event.data["link"]
     assert link in detail["text"]
     assert link.replace("&", "&amp;") in detail["html"]  # autoescaped HTML part
     assert detail["headers"]["To"] == address
+
+
+async def test_captured_mail_is_read_by_admins_only(running: Running, tokens: Tokens) -> None:
+    """Captured mail holds codes and links: an operator reading it could take over accounts."""
+    address = fresh_email("captured")
+    await publish(activation_link(uuid.uuid4(), address, locale="en"))
+
+    async def arrived() -> list[dict[str, Any]]:
+        return await mail_to(running, address)  # as an admin
+
+    (mail,) = await wait_until(arrived, timeout=15, message="the activation mail")
+    user = await as_user(tokens, uuid.uuid4())
+    for headers in (running.operator, user):
+        listed = await running.client.get(
+            f"{API}/dev/mail", params={"to": address}, headers=headers
+        )
+        one = await running.client.get(f"{API}/dev/mail/{mail['id']}", headers=headers)
+        assert (listed.status_code, one.status_code) == (403, 403), (listed.text, one.text)
+    admin_read = await running.client.get(f"{API}/dev/mail/{mail['id']}", headers=running.admin)
+    assert admin_read.status_code == 200
 
 
 async def test_foreign_number_gets_email_not_sms(

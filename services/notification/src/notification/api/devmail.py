@@ -1,4 +1,5 @@
-"""Mail captured by the development SMTP sink, for operators (development and test only)."""
+"""Mail captured by the development SMTP sink, for admins (development and test only): it holds
+one-time codes and links, so an operator reading it could take over any account."""
 
 import uuid
 from email import policy
@@ -8,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from educert_common.app import SessionDep
-from educert_common.auth import Operator
+from educert_common.auth import Admin
 from educert_common.errors import NotFound
 from educert_common.http.pagination import Page, PageParams, page_params
 from notification import service
@@ -31,7 +32,7 @@ router = APIRouter(
 @router.get("", response_model=Page[CapturedMailOut], summary="List captured mail")
 async def list_mail(
     session: SessionDep,
-    _: Operator,
+    _: Admin,
     params: Annotated[PageParams, Depends(page_params)],
     to: Annotated[str | None, Query(max_length=320)] = None,
 ) -> Page[CapturedMailOut]:
@@ -44,7 +45,7 @@ async def list_mail(
 
 
 @router.get("/{mail_id}", response_model=CapturedMailDetail, summary="Read captured mail")
-async def read_mail(mail_id: uuid.UUID, session: SessionDep, _: Operator) -> CapturedMailDetail:
+async def read_mail(mail_id: uuid.UUID, session: SessionDep, _: Admin) -> CapturedMailDetail:
     """Return one captured mail: headers, text part and HTML part."""
     mail = await service.captured_mail(session, mail_id)
     parsed = BytesParser(policy=policy.default).parsebytes(mail.raw)
