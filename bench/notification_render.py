@@ -14,7 +14,7 @@ import statistics
 import time
 from typing import Any
 
-from notification import rendering
+from notification.templates import rendering
 
 CODE = {
     "user_id": "00000000-0000-4000-8000-000000000001",

@@ -11,13 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from educert_common.events.catalogue import UserContactsChanged
 from educert_common.events.consumer import EventHandler
 from educert_common.events.envelope import EventEnvelope
-from notification import service
 from notification.config import NotificationSettings
+from notification.messages import service as messages
+from notification.recipients import service as recipients
 
 
 async def on_contacts_changed(session: AsyncSession, envelope: EventEnvelope) -> None:
     """Keep the user's contacts and locale for events that name only the user."""
-    await service.apply_contacts(session, envelope)
+    await recipients.apply_contacts(session, envelope)
 
 
 def handlers(settings: NotificationSettings) -> dict[str, EventHandler]:
@@ -25,9 +26,9 @@ def handlers(settings: NotificationSettings) -> dict[str, EventHandler]:
 
     async def on_routable_event(session: AsyncSession, envelope: EventEnvelope) -> None:
         """Write the message and its deliveries; the delivery worker sends them after commit."""
-        await service.notify(session, envelope, settings=settings)
+        await messages.notify(session, envelope, settings=settings)
 
     return {
         UserContactsChanged.event_type: on_contacts_changed,
-        **{event_type: on_routable_event for event_type in service.handled_event_types()},
+        **{event_type: on_routable_event for event_type in messages.handled_event_types()},
     }

@@ -8,7 +8,7 @@ from educert_common.errors import (
     Text,
     ValidationFailed,
 )
-from notification.rendering import TemplateProblem
+from notification.templates.rendering import TemplateProblem
 
 
 class TemplateNotFound(NotFound):

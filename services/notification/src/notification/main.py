@@ -7,9 +7,9 @@ from fastapi import FastAPI
 from educert_common.app import ServiceDefinition, create_service_app
 from notification import __doc__ as SERVICE_DESCRIPTION
 from notification import api, events
+from notification.base import messaging
 from notification.config import NotificationSettings
-from notification.delivery import delivery_job
-from notification.models import messaging
+from notification.deliveries.worker import delivery_job
 
 DEFINITION = ServiceDefinition(
     name="notification",

@@ -1,15 +1,18 @@
 """Helpers for the notification tests (kept importable here, since test directories are not
-packages): events as identity and payment write them, the broker, the development processes."""
+packages): events as identity and payment write them, the consumer's handling of one event, a
+delivery worker, the broker, the development processes. Queries go through the repositories."""
 
+import asyncio
+import contextlib
 import json
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aio_pika
 import httpx
-from sqlalchemy import func, select
 
 from educert_common.db import Database
 from educert_common.events.catalogue import (
@@ -23,7 +26,13 @@ from educert_common.events.envelope import EventEnvelope
 from educert_common.settings import PlatformSettings
 from educert_common.testing.processes import RunningProcess
 from notification.config import NotificationSettings
-from notification.models import Delivery, InboxItem
+from notification.deliveries.channels import HttpSmsCarrier, SmtpEmailSender
+from notification.deliveries.models import Delivery
+from notification.deliveries.repository import DeliveryRepository
+from notification.deliveries.worker import DeliveryWorker
+from notification.inbox.repository import InboxRepository
+from notification.messages import service as messages
+from notification.recipients import service as recipients
 
 _numbers = iter(range(10_000_000, 99_999_999))
 
@@ -143,20 +152,45 @@ async def consumer_count(queue: str) -> int:
         return int(declared.declaration_result.consumer_count or 0)
 
 
+async def handle(
+    database: Database,
+    envelope: EventEnvelope,
+    settings: NotificationSettings,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """What the consumer does for one event: its handler in one transaction."""
+    async with database.transaction() as session:
+        if envelope.type == UserContactsChanged.event_type:
+            await recipients.apply_contacts(session, envelope)
+        else:
+            await messages.notify(session, envelope, settings=settings, now=now)
+
+
+@contextlib.asynccontextmanager
+async def worker(
+    database: Database, settings: NotificationSettings
+) -> AsyncIterator[DeliveryWorker]:
+    """A delivery worker sending through the development carrier and sink until the block ends."""
+    sms = HttpSmsCarrier(settings)
+    running = DeliveryWorker(database, settings, email=SmtpEmailSender(settings), sms=sms)
+    task = asyncio.create_task(running.run())
+    try:
+        yield running
+    finally:
+        running.stop()
+        await asyncio.wait_for(task, 15)
+        await sms.aclose()
+
+
 async def deliveries_of(database: Database, event_id: uuid.UUID) -> list[Delivery]:
     async with database.transaction() as session:
-        rows = await session.scalars(
-            select(Delivery).where(Delivery.source_event_id == event_id).order_by(Delivery.channel)
-        )
-        return list(rows.all())
+        return await DeliveryRepository(session).of_event(event_id)
 
 
 async def inbox_count(database: Database, user_id: uuid.UUID) -> int:
     async with database.transaction() as session:
-        count = await session.scalar(
-            select(func.count()).select_from(InboxItem).where(InboxItem.user_id == user_id)
-        )
-        return int(count or 0)
+        return await InboxRepository(session).count_given(user_id)
 
 
 async def carrier_messages(carrier_url: str, phone: str) -> dict[str, Any]:

@@ -1,23 +1,21 @@
 """Handlers and delivery workers against the real database, SMTP sink and SMS carrier."""
 
 import asyncio
-import contextlib
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import any_, literal, select, update
 
 from educert_common.db import Database
 from educert_common.events.catalogue import ContactChangeAnnounced
-from educert_common.events.envelope import EventEnvelope
 from educert_common.testing.waiting import wait_until
-from notification import service
-from notification.channels import HttpSmsCarrier, SmtpEmailSender
 from notification.config import NotificationSettings
-from notification.delivery import DeliveryWorker
+from notification.deliveries.channels import HttpSmsCarrier, SmtpEmailSender
+from notification.deliveries.repository import DeliveryRepository
+from notification.deliveries.worker import DeliveryWorker
 from notification.models import CapturedMail, Delivery, messaging
-from notification.repository import DeliveryRepository
+from notification.preferences import service as preferences
+from notification.templates import service as templates
 from notification.testing import (
     DevTools,
     carrier_fault,
@@ -27,36 +25,12 @@ from notification.testing import (
     deliveries_of,
     envelope,
     fresh_email,
+    handle,
     inbox_count,
     mainland_number,
     order_paid,
+    worker,
 )
-
-
-async def handle(
-    database: Database, envelope: EventEnvelope, settings: NotificationSettings
-) -> None:
-    """What the consumer does for one event: the handler in one transaction."""
-    async with database.transaction() as session:
-        if envelope.type == "identity.user.contacts_changed":
-            await service.apply_contacts(session, envelope)
-        else:
-            await service.notify(session, envelope, settings=settings)
-
-
-@contextlib.asynccontextmanager
-async def worker(
-    database: Database, settings: NotificationSettings
-) -> AsyncIterator[DeliveryWorker]:
-    sms = HttpSmsCarrier(settings)
-    running = DeliveryWorker(database, settings, email=SmtpEmailSender(settings), sms=sms)
-    task = asyncio.create_task(running.run())
-    try:
-        yield running
-    finally:
-        running.stop()
-        await asyncio.wait_for(task, 15)
-        await sms.aclose()
 
 
 async def statuses(database: Database, event_id: uuid.UUID) -> dict[str, str]:
@@ -305,7 +279,7 @@ async def test_muted_user_gets_no_sms_or_email_but_still_gets_codes(
         settings,
     )
     async with database.transaction() as session:
-        await service.put_preferences(session, str(user_id), mute_non_essential=True)
+        await preferences.put_preferences(session, str(user_id), mute_non_essential=True)
     paid = order_paid(user_id)
     await handle(database, paid, settings)
     assert await statuses(database, paid.id) == {"inbox": "sent"}
@@ -358,7 +332,7 @@ async def test_broken_templates_are_refused_at_save(
             )
         ).one()
         with pytest.raises(TemplateRefused) as refused:
-            await service.update_template(
+            await templates.update_template(
                 session,
                 template.id,
                 actor="admin-1",

@@ -1,10 +1,7 @@
 """One-time codes and links leave no trace in what notification stores once delivered."""
 
-import asyncio
-import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,11 +12,7 @@ from educert_common.db import Database
 from educert_common.events.catalogue import VerificationCodeIssued
 from educert_common.events.envelope import EventEnvelope
 from educert_common.testing.waiting import wait_until
-from notification import service
-from notification.channels import HttpSmsCarrier, SmtpEmailSender
-from notification.config import NotificationSettings
-from notification.delivery import DeliveryWorker
-from notification.repository import DeliveryRepository
+from notification.deliveries.repository import DeliveryRepository
 from notification.testing import (
     DevTools,
     carrier_fault,
@@ -28,30 +21,10 @@ from notification.testing import (
     deliveries_of,
     envelope,
     fresh_email,
+    handle,
     mainland_number,
+    worker,
 )
-
-
-async def handle(
-    database: Database, envelope: EventEnvelope, settings: NotificationSettings
-) -> None:
-    """What the consumer does for one event: the handler in one transaction."""
-    async with database.transaction() as session:
-        await service.notify(session, envelope, settings=settings)
-
-
-@contextlib.asynccontextmanager
-async def worker(database: Database, settings: NotificationSettings) -> AsyncIterator[None]:
-    """A delivery worker running until the block ends (as in test_delivery.py)."""
-    sms = HttpSmsCarrier(settings)
-    running = DeliveryWorker(database, settings, email=SmtpEmailSender(settings), sms=sms)
-    task = asyncio.create_task(running.run())
-    try:
-        yield
-    finally:
-        running.stop()
-        await asyncio.wait_for(task, 15)
-        await sms.aclose()
 
 
 def _code_event(phone: str, code: str, *, expires_in: timedelta) -> EventEnvelope:

@@ -11,13 +11,13 @@ import pytest
 
 from educert_common.db import Database
 from educert_common.events.envelope import EventEnvelope
-from notification import service
-from notification.config import NotificationSettings
+from notification.deliveries import service
 from notification.testing import (
     DevTools,
     code_issued,
     contacts_changed,
     deliveries_of,
+    handle,
     mainland_number,
     order_paid,
 )
@@ -26,16 +26,6 @@ from notification.testing import (
 def a_day_of_its_own() -> datetime:
     """A moment on a day no other test counts SMS on (the budget is per Asia/Shanghai day)."""
     return datetime(2300, 1, 1, 4, tzinfo=UTC) + timedelta(days=random.randrange(200_000))
-
-
-async def handle(
-    database: Database, envelope: EventEnvelope, settings: NotificationSettings, now: datetime
-) -> None:
-    async with database.transaction() as session:
-        if envelope.type == "identity.user.contacts_changed":
-            await service.apply_contacts(session, envelope)
-        else:
-            await service.notify(session, envelope, settings=settings, now=now)
 
 
 async def sms_outcome(database: Database, event: EventEnvelope) -> tuple[str, str | None]:
@@ -53,7 +43,7 @@ async def test_two_replicas_racing_at_the_boundary_spend_the_budget_exactly(
     events = [code_issued(mainland_number()) for _ in range(12)]
     try:
         await asyncio.gather(
-            *(handle(replicas[i % 2], e, settings, now) for i, e in enumerate(events))
+            *(handle(replicas[i % 2], e, settings, now=now) for i, e in enumerate(events))
         )
         outcomes = [await sms_outcome(replicas[0], event) for event in events]
         async with replicas[1].transaction() as session:
@@ -74,18 +64,18 @@ async def test_non_essential_sms_stop_first_codes_use_the_reserve_and_operators_
     users = [uuid.uuid4() for _ in range(9)]
     for user in users:
         event = contacts_changed(user, email=None, mobile=mainland_number(), mainland=True)
-        await handle(database, event, settings, now)
+        await handle(database, event, settings, now=now)
     caplog.set_level(logging.WARNING, logger="notification")
 
     paid = [order_paid(user) for user in users]
     for event in paid:
-        await handle(database, event, settings, now)
+        await handle(database, event, settings, now=now)
     assert [await sms_outcome(database, e) for e in paid] == [("queued", None)] * 8 + [
         ("failed", "sms_budget_exhausted")
     ]
     codes = [code_issued(mainland_number()) for _ in range(3)]
     for event in codes:
-        await handle(database, event, settings, now)
+        await handle(database, event, settings, now=now)
     assert [await sms_outcome(database, e) for e in codes] == [("queued", None)] * 2 + [
         ("failed", "sms_budget_exhausted")
     ]

@@ -5,14 +5,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from notification.addressing import (
+from notification.deliveries.channels import sign, verify_signature
+from notification.models import Recipient
+from notification.recipients.addressing import (
     is_mainland_mobile,
     normalise_mobile,
     resolve_addresses,
 )
-from notification.channels import sign, verify_signature
-from notification.models import Recipient
-from notification.rendering import (
+from notification.templates.rendering import (
     TemplateParts,
     TemplateProblem,
     check_template,
@@ -142,7 +142,7 @@ def test_unverified_email_and_foreign_mobile_are_not_used() -> None:
     ],
 )
 def test_templates_cannot_build_huge_results(source: str) -> None:
-    from notification.rendering import TemplateParts, TemplateProblem, render
+    from notification.templates.rendering import TemplateParts, TemplateProblem, render
 
     with pytest.raises(TemplateProblem) as refused:
         render(TemplateParts("email", "s", source), {}, sms_max_chars=300)

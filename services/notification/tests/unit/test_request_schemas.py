@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from notification.schemas import TemplateUpdate
+from notification.templates.schemas import TemplateUpdate
 
 
 @pytest.mark.parametrize("field", ["body", "sample_data"])

@@ -9,8 +9,14 @@ import tracemalloc
 
 import pytest
 
-from notification.rendering import Rendered, TemplateParts, TemplateProblem, render, render_all
-from notification.sandbox import RENDER_SECONDS
+from notification.templates.rendering import (
+    Rendered,
+    TemplateParts,
+    TemplateProblem,
+    render,
+    render_all,
+)
+from notification.templates.sandbox import RENDER_SECONDS
 
 # Each builds tens of MB (or runs for minutes) in an unbounded Jinja2 sandbox.
 PAYLOADS = {

@@ -3,12 +3,18 @@
 from fastapi import APIRouter
 
 from educert_common.http.platform import platform_router
-from notification.api import deliveries, devmail, inbox, routing, templates
+from notification.deliveries import api as deliveries_api
+from notification.devmail import api as devmail_api
+from notification.inbox import api as inbox_api
+from notification.preferences import api as preferences_api
+from notification.routing import api as routing_api
+from notification.templates import api as templates_api
 
 router = APIRouter()
 router.include_router(platform_router("notification"))
-router.include_router(templates.router)
-router.include_router(routing.router)
-router.include_router(deliveries.router)
-router.include_router(inbox.router)
-router.include_router(devmail.router)
+router.include_router(templates_api.router)
+router.include_router(routing_api.router)
+router.include_router(deliveries_api.router)
+router.include_router(inbox_api.router)
+router.include_router(preferences_api.router)
+router.include_router(devmail_api.router)

@@ -21,9 +21,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from notification.addressing import is_mainland_mobile
-from notification.channels import verify_signature
 from notification.config import NotificationSettings
+from notification.deliveries.channels import verify_signature
+from notification.recipients.addressing import is_mainland_mobile
 
 MAX_CLOCK_SKEW_SECONDS = 900
 

@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 
 from educert_common.db import Database
 from notification.config import NotificationSettings
-from notification.models import CapturedMail
+from notification.devmail.models import CapturedMail
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,9 @@ from sqlalchemy import Row
 from educert_common.app import ServiceRuntime
 from educert_common.db import Database, utcnow
 from educert_common.wakeup import PostgresWakeup
-from notification.channels import (
+from notification.base import Channel
+from notification.config import NotificationSettings
+from notification.deliveries.channels import (
     EmailSender,
     HttpSmsCarrier,
     OutgoingEmail,
@@ -34,11 +36,10 @@ from notification.channels import (
     SmsCarrier,
     SmtpEmailSender,
 )
-from notification.config import NotificationSettings
-from notification.models import DELIVERY_CHANNEL, Channel, DeliveryStatus
-from notification.repository import DeliveryRepository
-from notification.secrecy import scrub, secret_values
-from notification.service import emit_outcomes
+from notification.deliveries.models import DELIVERY_CHANNEL, DeliveryStatus
+from notification.deliveries.outcomes import emit_outcomes
+from notification.deliveries.repository import DeliveryRepository
+from notification.templates.secrecy import scrub, secret_values
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta
 from jinja2 import Template as JinjaTemplate
 
 from educert_common.masking import mask_email, mask_mobile
-from notification.sandbox import (
+from notification.templates.sandbox import (
     MAX_TEXT,
     RENDER_SECONDS,
     BoundedSandbox,

@@ -21,7 +21,7 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notification.config import NotificationSettings
-from notification.repository import SmsBudgetRepository
+from notification.limits.repository import SmsBudgetRepository
 
 logger = logging.getLogger(__name__)
 

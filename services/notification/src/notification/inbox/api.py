@@ -1,4 +1,4 @@
-"""A user's in-app inbox and notification preferences; every query is scoped to the caller."""
+"""A user's in-app inbox; every query is scoped to the caller."""
 
 import uuid
 from typing import Annotated
@@ -7,16 +7,9 @@ from fastapi import APIRouter, Depends, Response, status
 
 from educert_common.app import SessionDep
 from educert_common.auth import CurrentPrincipal
-from educert_common.http.contract import problems
 from educert_common.http.pagination import Page, PageParams, page_params
-from notification import service
-from notification.schemas import (
-    InboxItemOut,
-    MarkedRead,
-    PreferencesIn,
-    PreferencesOut,
-    UnreadCount,
-)
+from notification.inbox import service
+from notification.inbox.schemas import InboxItemOut, MarkedRead, UnreadCount
 
 router = APIRouter(tags=["notification: inbox"])
 
@@ -64,31 +57,3 @@ async def delete_item(
     """Remove one of the caller's messages from their inbox."""
     await service.delete_item(session, principal.subject, item_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-@router.get("/preferences", response_model=PreferencesOut, summary="Show my preferences")
-async def get_preferences(session: SessionDep, principal: CurrentPrincipal) -> PreferencesOut:
-    """Return whether the caller muted non-essential messages."""
-    muted = await service.get_preferences(session, principal.subject)
-    return PreferencesOut(
-        mute_non_essential=muted, essential_event_types=sorted(service.ALWAYS_ESSENTIAL)
-    )
-
-
-@router.put(
-    "/preferences",
-    responses=problems(404),
-    response_model=PreferencesOut,
-    summary="Change my preferences",
-)
-async def put_preferences(
-    body: PreferencesIn, session: SessionDep, principal: CurrentPrincipal
-) -> PreferencesOut:
-    """Mute or unmute non-essential SMS and e-mail (codes and security notices still arrive)."""
-    preference = await service.put_preferences(
-        session, principal.subject, mute_non_essential=body.mute_non_essential
-    )
-    return PreferencesOut(
-        mute_non_essential=preference.mute_non_essential,
-        essential_event_types=sorted(service.ALWAYS_ESSENTIAL),
-    )

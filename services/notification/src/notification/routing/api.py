@@ -6,8 +6,8 @@ from fastapi import APIRouter, Path
 
 from educert_common.app import SessionDep
 from educert_common.auth import Operator
-from notification import service
-from notification.schemas import RouteIn, RouteOut
+from notification.routing import service
+from notification.routing.schemas import RouteIn, RouteOut
 
 router = APIRouter(prefix="/routes", tags=["notification: routes"])
 

@@ -5,7 +5,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from notification.models import Channel, Recipient
+from notification.base import Channel
+from notification.recipients.models import Recipient
 
 _MAINLAND = re.compile(r"^(?:\+?86|0086)?(1[3-9]\d{9})$")
 _SEPARATORS = re.compile(r"[\s\-()]")

@@ -10,10 +10,10 @@ from educert_common.app import SessionDep
 from educert_common.auth import Operator
 from educert_common.http.contract import problems
 from educert_common.http.pagination import Page, PageParams, page_params
-from notification import service
-from notification.api.deps import SettingsDep
-from notification.repository import DeliveryFilters
-from notification.schemas import ChannelName, DeliveryOut, DeliveryStats
+from notification.deliveries import service
+from notification.deliveries.schemas import DeliveryOut, DeliveryStats
+from notification.runtime import SettingsDep
+from notification.schemas import ChannelName
 
 router = APIRouter(prefix="/deliveries", tags=["notification: deliveries"])
 
@@ -33,7 +33,9 @@ async def search_deliveries(
     channel: ChannelName | None = None,
 ) -> Page[DeliveryOut]:
     """Find deliveries by user, address or number, source event, status or channel."""
-    filters = DeliveryFilters(
+    page = await service.search_deliveries(
+        session,
+        params,
         user_id=user_id,
         destination=destination,
         source_event_id=source_event_id,
@@ -41,7 +43,6 @@ async def search_deliveries(
         status=status,
         channel=channel,
     )
-    page = await service.search_deliveries(session, filters, params)
     return Page[DeliveryOut](
         items=[DeliveryOut.model_validate(d) for d in page.items], next_cursor=page.next_cursor
     )

@@ -8,7 +8,7 @@ an operator-readable listing, a log line or a stored row once the message is del
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from notification.rendering import TemplateParts, TemplateProblem, referenced_names
+from notification.templates.rendering import TemplateParts, TemplateProblem, referenced_names
 
 # Event data fields that hold a secret. Everything derived from them (`<x>_masked` etc.) is
 # never derived for these names, so a template reads a secret only by one of these names.

@@ -1,4 +1,4 @@
-"""Dependencies shared by the notification routers."""
+"""Per-process parts the shared runtime does not carry: the settings dependency."""
 
 from typing import Annotated
 

@@ -12,9 +12,9 @@ from educert_common.app import SessionDep
 from educert_common.auth import Admin
 from educert_common.errors import NotFound
 from educert_common.http.pagination import Page, PageParams, page_params
-from notification import service
-from notification.api.deps import SettingsDep
-from notification.schemas import CapturedMailDetail, CapturedMailOut
+from notification.devmail import service
+from notification.devmail.schemas import CapturedMailDetail, CapturedMailOut
+from notification.runtime import SettingsDep
 
 
 def _dev_tools_only(settings: SettingsDep) -> None:

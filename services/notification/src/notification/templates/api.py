@@ -9,16 +9,14 @@ from educert_common.app import SessionDep
 from educert_common.auth import Operator
 from educert_common.http.contract import problems
 from educert_common.http.pagination import Page, PageParams, page_params
-from notification import service
-from notification.api.deps import SettingsDep
-from notification.schemas import (
-    ChannelName,
-    LocaleName,
+from notification.runtime import SettingsDep
+from notification.schemas import ChannelName, LocaleName, TemplateKey
+from notification.templates import service
+from notification.templates.schemas import (
     PreviewOut,
     PreviewRequest,
     StoredPreviewRequest,
     TemplateCreate,
-    TemplateKey,
     TemplateOut,
     TemplateUpdate,
 )

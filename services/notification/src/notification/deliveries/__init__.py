@@ -1,0 +1,1 @@
+"""Deliveries: the queue the worker sends from, operators' search, resend and statistics."""

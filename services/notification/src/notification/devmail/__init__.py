@@ -1,0 +1,1 @@
+"""Mail captured by the development SMTP sink (development and test only)."""

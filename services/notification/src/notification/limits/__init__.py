@@ -1,0 +1,1 @@
+"""Send limits: per-destination slots for codes and the global daily SMS budget."""

@@ -1,0 +1,1 @@
+"""Intake: one event becomes a message and its deliveries, in the consumer's transaction."""

@@ -1,0 +1,1 @@
+"""A user's choices about what reaches them (mute non-essential messages)."""

@@ -1,0 +1,32 @@
+"""A user's notification preferences; functions flush, the calling scope commits."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from educert_common.errors import Text
+from notification import exceptions
+from notification.access import owner_id
+from notification.preferences.models import Preference
+from notification.preferences.repository import PreferenceRepository
+from notification.routing.rules import ALWAYS_ESSENTIAL
+
+
+async def get_preferences(session: AsyncSession, subject: str) -> bool:
+    owner = owner_id(subject)
+    return False if owner is None else await PreferenceRepository(session).is_muted(owner)
+
+
+async def put_preferences(
+    session: AsyncSession, subject: str, *, mute_non_essential: bool
+) -> Preference:
+    """Set the caller's mute preference (codes and security notices are never muted)."""
+    owner = owner_id(subject)
+    if owner is None:
+        raise exceptions.InboxItemNotFound(
+            Text("This account has no notification settings", "该账号没有通知设置")
+        )
+    return await PreferenceRepository(session).put(owner, mute_non_essential=mute_non_essential)
+
+
+def essential_event_types() -> list[str]:
+    """Event types that reach a user whatever they muted (codes, activation links)."""
+    return sorted(ALWAYS_ESSENTIAL)

@@ -1,0 +1,1 @@
+"""How to reach a user: contacts identity announced, and how events address them."""
