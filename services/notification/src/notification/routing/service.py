@@ -56,18 +56,18 @@ async def put_route(
     route = await repository.for_update(event_type)
     if not is_admin and (essential or (route is not None and route.essential)):
         raise exceptions.AdminOnly()
-    before = None
+    before = None if route is None else _route_snapshot(route)
     if route is None:
         route = Route(event_type=event_type)
-        session.add(route)
-    else:
-        before = _route_snapshot(route)
     route.template_key = template_key
     route.channels = list(dict.fromkeys(channels))
     route.essential = essential
     route.rate_limited = rate_limited
     route.enabled = enabled
-    await session.flush()
+    if before is None:
+        await repository.add(route)
+    else:
+        await session.flush()
     await audit_log.record(
         session,
         actor=actor,
