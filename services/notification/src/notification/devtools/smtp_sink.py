@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse
 from educert_common.db import Database
 from notification.config import NotificationSettings
 from notification.devmail.models import CapturedMail
+from notification.devmail.repository import CapturedMailRepository
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class CapturingHandler:
         headers = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
         try:
             async with self.database.transaction() as db:
-                db.add(
+                await CapturedMailRepository(db).add(
                     CapturedMail(
                         id=uuid.uuid4(),
                         mail_from=str(envelope.mail_from or "")[:320],
