@@ -96,7 +96,7 @@ def planned_processes(settings: PlatformSettings) -> list[Process]:
     processes = []
     if settings.environment != "production":
         # Stand-ins for the outside world that notification sends to (started first, stopped
-        # last): an SMTP sink whose mail operators read at /api/v1/notification/dev/mail, and
+        # last): an SMTP sink whose mail admins read at /api/v1/notification/dev/mail, and
         # an SMS carrier that records messages. SMTP itself listens on NOTIFICATION_SMTP_PORT.
         carrier_url = os.environ.get("NOTIFICATION_SMS_CARRIER_URL", "http://127.0.0.1:8026")
         sink_port = int(os.environ.get("NOTIFICATION_DEV_SMTP_SINK_HTTP_PORT", "8025"))
