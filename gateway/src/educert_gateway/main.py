@@ -41,7 +41,7 @@ class Gateway:
 
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
-        revocations = RevocationList()
+        revocations = RevocationList(awaiting_first_load=True)
         self.verifier = TokenVerifier.from_settings(settings.platform, revocations=revocations)
         # No database here: the feed's broadcast queue needs no inbox (a revocation heard
         # twice is simply kept once).

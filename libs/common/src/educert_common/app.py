@@ -167,7 +167,7 @@ def build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> S
             delivery_limit=settings.consumer_delivery_limit,
             max_concurrency=settings.database_pool_size,
         )
-    revocations = RevocationList()
+    revocations = RevocationList(awaiting_first_load=True)
     return ServiceRuntime(
         definition,
         settings,

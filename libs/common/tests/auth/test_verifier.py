@@ -265,3 +265,30 @@ async def test_ensure_owner(verifier: TokenVerifier, keys: Tokens) -> None:
     ensure_owner(admin, "user-1")
     with pytest.raises(NotFound):
         ensure_owner(stranger, "user-1")
+
+
+async def test_tokens_wait_for_the_first_revocation_catch_up(jwks: str, keys: Tokens) -> None:
+    """A process that has not yet read identity's revocations cannot tell a revoked token from
+    a good one: it answers 'unavailable' (503) rather than let one through."""
+    from educert_common.auth.revocation import RevocationList
+
+    settings = PlatformSettings()
+    revocations = RevocationList(awaiting_first_load=True)
+    checker = TokenVerifier(
+        jwks_url=jwks,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        revocations=revocations,
+        revocation_wait_seconds=0.2,
+    )
+    token = await keys.mint("user-9", roles=["applicant"])
+    try:
+        with pytest.raises(KeysUnavailable):
+            await checker.verify(token)
+        # The same token, now served from the verifier's cache, is still held back.
+        with pytest.raises(KeysUnavailable):
+            await checker.verify(token)
+        revocations.mark_loaded()
+        assert (await checker.verify(token)).subject == "user-9"
+    finally:
+        await checker.aclose()

@@ -62,16 +62,40 @@ class RevocationList:
     past its `exp`)."""
 
     def __init__(
-        self, *, leeway_seconds: float = 30.0, clock: Callable[[], float] = time.time
+        self,
+        *,
+        leeway_seconds: float = 30.0,
+        clock: Callable[[], float] = time.time,
+        awaiting_first_load: bool = False,
     ) -> None:
         self.leeway_seconds = leeway_seconds
         self.clock = clock
+        # A process fed by a RevocationFeed knows nothing until its first catch-up from
+        # identity: revocations made before it subscribed reach it only that way.
+        self._loaded = asyncio.Event()
+        if not awaiting_first_load:
+            self._loaded.set()
         # id -> wall-clock time after which the entry can go
         self._sessions: dict[str, float] = {}
         self._api_keys: dict[str, float] = {}
         # user id -> (revoked at, keep until): tokens issued until `revoked at` are refused
         self._users: dict[str, tuple[float, float]] = {}
         self._next_prune = 0.0
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded.is_set()
+
+    def mark_loaded(self) -> None:
+        self._loaded.set()
+
+    async def wait_loaded(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the first catch-up; return whether it came."""
+        try:
+            await asyncio.wait_for(self._loaded.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
 
     def __len__(self) -> int:
         return len(self._sessions) + len(self._api_keys) + len(self._users)
@@ -310,6 +334,7 @@ class RevocationFeed:
             )
             return False
         self.revocations.add_all(snapshot.revocations)
+        self.revocations.mark_loaded()
         REVOCATIONS_RECEIVED.labels("catch_up").inc(len(snapshot.revocations))
         self._caught_up_at = time.monotonic()
         REVOCATIONS_CURRENT.set(1)

@@ -95,6 +95,7 @@ class TokenVerifier:
         token_cache_margin_seconds: float = 5.0,
         fetch_timeout_seconds: float = 5.0,
         revocations: "RevocationList | None" = None,
+        revocation_wait_seconds: float = 3.0,
     ) -> None:
         self.jwks_url = jwks_url
         self.issuer = issuer
@@ -106,6 +107,7 @@ class TokenVerifier:
         self.token_cache_margin_seconds = token_cache_margin_seconds
         self.fetch_timeout_seconds = fetch_timeout_seconds
         self.revocations = revocations
+        self.revocation_wait_seconds = revocation_wait_seconds
         self._keys: dict[str, Key] = {}
         self._fetched_at: float | None = None  # monotonic time of the last successful fetch
         self._attempted_at: float | None = None  # monotonic time of the last attempt
@@ -137,6 +139,7 @@ class TokenVerifier:
         if cached is not None:
             if time.time() < cached[1]:
                 self._tokens.move_to_end(token)
+                await self._revocations_loaded()
                 return self._unless_revoked(cached[0])
             self._tokens.pop(token, None)
         try:
@@ -151,7 +154,16 @@ class TokenVerifier:
         key = await self._key_for(kid)
         principal, cache_until = self.verify_with_key(token, key)
         self._remember(token, principal, cache_until)
+        await self._revocations_loaded()
         return self._unless_revoked(principal)
+
+    async def _revocations_loaded(self) -> None:
+        # Until a new process has read identity's revocations once, a revoked token looks
+        # like a good one: wait briefly for that read, then answer "unavailable", never "valid".
+        if self.revocations is None or self.revocations.loaded:
+            return
+        if not await self.revocations.wait_loaded(self.revocation_wait_seconds):
+            raise KeysUnavailable("revocations not yet read from identity")
 
     def _unless_revoked(self, principal: Principal) -> Principal:
         if self.revocations is not None and self.revocations.revokes(principal):

@@ -54,6 +54,18 @@ EVENT_TO_SENT = Histogram(
 )
 
 
+def without_secrets(error: SendError, sms_params: dict[str, Any] | None) -> SendError:
+    """A provider's error text about a secret-bearing message, safe to show operators.
+
+    It may quote what it was sent: an SMS carrier its code parameter (scrubbed, the rest of
+    the text kept), a mail server the body with the code or link (a 5xx quoting a "blocked
+    URL"), which is not known here, so only the reason stays."""
+    if not sms_params:
+        return SendError(error.reason, "", transient=error.transient)
+    detail = scrub(error.detail, secret_values(sms_params)) or ""
+    return SendError(error.reason, detail, transient=error.transient)
+
+
 @dataclass(slots=True)
 class _Outcome:
     """What one attempt came to, waiting to be written with others in one transaction."""
@@ -270,11 +282,7 @@ class DeliveryWorker:
         for outcome in batch:
             row, error = outcome.row, outcome.error
             if error is not None and row.carries_secret:
-                # A provider's error text may quote what it was sent (the code parameter).
-                secrets = secret_values(row.sms_params or {})
-                error = SendError(
-                    error.reason, scrub(error.detail, secrets) or "", transient=error.transient
-                )
+                error = without_secrets(error, row.sms_params)
             if error is None:
                 updates.append(
                     {

@@ -1,0 +1,19 @@
+"""What a provider said about a secret-bearing message is stored without the secret."""
+
+from notification.deliveries.channels import SendError
+from notification.deliveries.worker import without_secrets
+
+
+def test_a_mail_servers_refusal_quoting_the_link_keeps_only_the_reason() -> None:
+    link = "https://educert.example/activate?token=abc.def"
+    refused = SendError("rejected", f"550 5.7.1 blocked URL {link}", transient=False)
+    cleaned = without_secrets(refused, None)
+    assert link not in str(cleaned) and "abc.def" not in cleaned.detail
+    assert cleaned.reason == "rejected" and cleaned.transient is False
+
+
+def test_a_carriers_error_keeps_its_text_without_the_code() -> None:
+    refused = SendError("carrier_error", "isv.BUSINESS_LIMIT code=640213", transient=True)
+    cleaned = without_secrets(refused, {"code": "640213"})
+    assert "640213" not in cleaned.detail
+    assert "isv.BUSINESS_LIMIT" in cleaned.detail and cleaned.transient is True
