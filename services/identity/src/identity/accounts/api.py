@@ -29,10 +29,9 @@ from identity.accounts.schemas import (
     UsernameChange,
     UsernameRecovery,
 )
-from identity.common import ClientIp, DatabaseDep, SettingsDep
-from identity.deps import CurrentSessionId
 from identity.exceptions import LoginLocked, RegistrationRateLimited
-from identity.limits import count_and_check
+from identity.limits.service import count_and_check
+from identity.runtime import ClientIp, CurrentSessionId, DatabaseDep, SettingsDep
 from identity.sessions.service import revoke_all_sessions
 from identity.verification.service import Purpose
 

@@ -36,8 +36,9 @@ from identity.accounts.validation import (
     check_password,
     check_username,
 )
-from identity.common import audit, secrets_for
+from identity.base import audit
 from identity.config import IdentitySettings
+from identity.crypto import secrets_for
 from identity.exceptions import (
     ContactTaken,
     IdNumberRegistered,

@@ -14,8 +14,8 @@ from educert_common.http.internal import InternalCaller
 from educert_common.http.pagination import Page, PageParams, page_params
 from identity.apikeys import service
 from identity.apikeys.models import ApiKey
-from identity.common import SettingsDep
 from identity.config import IdentitySettings
+from identity.runtime import SettingsDep
 
 router = APIRouter(tags=["identity: API keys"])
 internal_router = APIRouter(tags=["internal"], include_in_schema=False)

@@ -21,8 +21,9 @@ from educert_common.events.outbox import Outbox
 from educert_common.repository import Repository
 from identity import service as keys
 from identity.apikeys.models import ApiKey
-from identity.common import audit, sha256_hex
+from identity.base import audit
 from identity.config import IdentitySettings
+from identity.crypto import sha256_hex
 from identity.exceptions import ApiKeyRejected
 from identity.revocations.service import revoke_credentials
 

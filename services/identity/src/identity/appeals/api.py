@@ -16,9 +16,9 @@ from educert_common.http.pagination import Page, PageParams, page_params
 from identity.accounts.schemas import RegistrationRequest
 from identity.appeals import service
 from identity.appeals.models import Appeal
-from identity.common import ClientIp, DatabaseDep, SettingsDep
 from identity.exceptions import AppealRateLimited
-from identity.limits import count_and_check
+from identity.limits.service import count_and_check
+from identity.runtime import ClientIp, DatabaseDep, SettingsDep
 
 router = APIRouter(tags=["identity: appeals"])
 

@@ -16,7 +16,7 @@ from identity.accounts.repository import UserRepository
 from identity.accounts.schemas import RegistrationRequest
 from identity.accounts.service import Registered, register
 from identity.appeals.models import Appeal
-from identity.common import audit
+from identity.base import audit
 from identity.config import IdentitySettings
 from identity.revocations.service import revoke_credentials
 from identity.sessions.service import revoke_all_sessions

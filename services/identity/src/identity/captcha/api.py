@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from educert_common.app import SessionDep
 from identity.captcha import service
-from identity.common import ClientIp, DatabaseDep, SettingsDep
+from identity.runtime import ClientIp, DatabaseDep, SettingsDep
 
 router = APIRouter(prefix="/captcha", tags=["identity: captcha"])
 

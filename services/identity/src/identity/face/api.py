@@ -11,10 +11,10 @@ from educert_common.app import SessionDep
 from educert_common.auth import CurrentPrincipal
 from educert_common.errors import PayloadTooLarge
 from educert_common.http.contract import problems
-from identity.common import SettingsDep
 from identity.face import service
 from identity.face.models import FaceSession
 from identity.face.signing import NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
+from identity.runtime import SettingsDep
 
 router = APIRouter(tags=["identity: face verification"])
 

@@ -15,8 +15,9 @@ from educert_common.db import utcnow
 from educert_common.errors import NotFound, Text, ValidationFailed
 from identity.accounts.repository import UserRepository
 from identity.accounts.service import get_user
-from identity.common import audit, secrets_for
+from identity.base import audit
 from identity.config import IdentitySettings
+from identity.crypto import secrets_for
 from identity.exceptions import CallbackRejected, CallbackReplayed, FaceSessionClosed
 from identity.face.models import FaceSession
 from identity.face.repository import FaceSessionRepository

@@ -9,8 +9,8 @@ from educert_common.errors import NotFound, PayloadTooLarge, Text
 from educert_common.http.contract import problems
 from identity.accounts.schemas import MeView
 from identity.accounts.service import me_view
-from identity.common import ClientIp, SettingsDep
 from identity.realname import service
+from identity.runtime import ClientIp, SettingsDep
 
 router = APIRouter(tags=["identity: real-name"])
 

@@ -31,15 +31,16 @@ from identity.accounts.validation import (
     check_name,
     normalise_id_number,
 )
-from identity.common import audit, secrets_for
+from identity.base import audit
 from identity.config import IdentitySettings
+from identity.crypto import secrets_for
 from identity.exceptions import (
     RealnameAttemptsExceeded,
     RealnameIpLimited,
     RealnameLocked,
     RegistryUnavailable,
 )
-from identity.limits import count_and_check
+from identity.limits.service import count_and_check
 from identity.realname.models import RegistryPerson
 from identity.realname.registry import (
     REGISTRY_CONTEXT,

@@ -10,8 +10,7 @@ from educert_common.app import OutboxDep, SessionDep
 from educert_common.auth import CurrentPrincipal
 from educert_common.http.contract import problems
 from identity.accounts.schemas import Done
-from identity.common import ClientIp, DatabaseDep, SettingsDep
-from identity.deps import CurrentSessionId
+from identity.runtime import ClientIp, CurrentSessionId, DatabaseDep, SettingsDep
 from identity.sessions import service
 
 router = APIRouter(tags=["identity: sessions"])

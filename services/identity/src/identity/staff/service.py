@@ -15,7 +15,7 @@ from identity.accounts.models import AccountStatus, RealnameStatus, Role, User
 from identity.accounts.repository import UserRepository
 from identity.accounts.service import _taken, announce_contacts
 from identity.accounts.validation import Problems, check_email, check_username
-from identity.common import audit
+from identity.base import audit
 
 STAFF_ROLES = frozenset({Role.INSTITUTION_STAFF, Role.REVIEWER, Role.OPERATOR, Role.ADMIN})
 # Roles only an admin may hand out (an operator must not mint peers or superiors).

@@ -20,8 +20,8 @@ from educert_common.events.catalogue import ActivationLinkIssued, VerificationCo
 from educert_common.events.outbox import Outbox
 from educert_common.masking import mask_email, mask_mobile
 from identity.accounts.validation import VERIFICATION_CODE_DIGITS
-from identity.common import secrets_for
 from identity.config import IdentitySettings
+from identity.crypto import secrets_for
 from identity.exceptions import CodeRateLimited, CodeRejected, LinkRejected
 from identity.verification.models import ActivationLink
 from identity.verification.repository import ActivationLinkRepository, CodeRepository
