@@ -18,9 +18,10 @@ from educert_common.seed import (
     DemoStudent,
 )
 from identity.accounts import passwords
+from identity.accounts.registration import register
 from identity.accounts.repository import UserRepository
 from identity.accounts.schemas import RegistrationRequest
-from identity.accounts.service import announce_contacts, register
+from identity.accounts.service import announce_contacts
 from identity.base import messaging
 from identity.config import IdentitySettings
 from identity.crypto import secrets_for

@@ -14,7 +14,7 @@ from sqlalchemy import select, text, update
 from educert_common.db import Database, utcnow
 from educert_common.errors import DomainError
 from educert_common.events.outbox import Outbox
-from identity.accounts import service as accounts
+from identity.accounts import registration
 from identity.accounts.models import User
 from identity.accounts.schemas import RegistrationRequest
 from identity.config import IdentitySettings
@@ -51,7 +51,7 @@ async def registered(
     database: Database, person: Any, cfg: IdentitySettings, *, verified: bool = True
 ) -> User:
     async with database.transaction() as session:
-        done = await accounts.register(
+        done = await registration.register(
             session, OUTBOX, cfg, RegistrationRequest(**person.registration()), ip=fresh_ip()
         )
         user_id = done.user.id

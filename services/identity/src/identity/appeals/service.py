@@ -12,9 +12,9 @@ from educert_common.events.outbox import Outbox
 from educert_common.repository import Repository
 from educert_common.storage import DOCUMENT_TYPES, IMAGE_TYPES, LocalFileStorage, UploadPolicy
 from identity.accounts.models import AccountStatus, RealnameStatus
+from identity.accounts.registration import Registered, register
 from identity.accounts.repository import UserRepository
 from identity.accounts.schemas import RegistrationRequest
-from identity.accounts.service import Registered, register
 from identity.appeals.models import Appeal
 from identity.base import audit
 from identity.config import IdentitySettings

@@ -7,8 +7,8 @@ from educert_common.app import OutboxDep, SessionDep
 from educert_common.auth import CurrentPrincipal, Operator
 from educert_common.errors import NotFound, PayloadTooLarge, Text
 from educert_common.http.contract import problems
+from identity.accounts.rules import me_view
 from identity.accounts.schemas import MeView
-from identity.accounts.service import me_view
 from identity.realname import service
 from identity.runtime import ClientIp, SettingsDep
 

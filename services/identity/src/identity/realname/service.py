@@ -17,12 +17,8 @@ from educert_common.events.catalogue import UserRealnameVerified
 from educert_common.events.outbox import Outbox
 from educert_common.masking import mask_id_number
 from identity.accounts.models import RealnameStatus, User
-from identity.accounts.service import (
-    VALID_FROM_CONTEXT,
-    VALID_TO_CONTEXT,
-    get_user,
-    id_number_of,
-)
+from identity.accounts.rules import VALID_FROM_CONTEXT, VALID_TO_CONTEXT, id_number_of
+from identity.accounts.service import get_user
 from identity.accounts.validation import (
     GB11643_TYPES,
     IdType,
