@@ -100,7 +100,7 @@ async def _check_change_code(
     if error is not None:
         return error
     if owner != user.id:
-        return verification._rejected("The code is wrong or expired", "验证码错误或已过期")
+        return verification.code_rejected("The code is wrong or expired", "验证码错误或已过期")
     return None
 
 

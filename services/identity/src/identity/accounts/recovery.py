@@ -109,7 +109,9 @@ async def _redeem_recovery(
         return None, error
     user = await _account_for(session, destination)
     if user is None or owner != user.id:
-        return None, verification._rejected("The code is wrong or expired", "验证码错误或已过期")
+        return None, verification.code_rejected(
+            "The code is wrong or expired", "验证码错误或已过期"
+        )
     # Staff setting their first password: the code reached the address, so it is theirs.
     if destination.channel == "email":
         user.email_verified = True

@@ -244,7 +244,9 @@ async def verify_registration_mobile(
         return None, error
     user = await UserRepository(session).by_mobile(checked.number)
     if user is None or user.id != user_id:
-        return None, verification._rejected("The code is wrong or expired", "验证码错误或已过期")
+        return None, verification.code_rejected(
+            "The code is wrong or expired", "验证码错误或已过期"
+        )
     user.mobile_verified = True
     await session.flush()
     await announce_contacts(session, outbox, user)

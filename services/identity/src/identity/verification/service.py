@@ -176,7 +176,7 @@ async def check_send_limits(
         )
 
 
-def _rejected(en: str, zh: str, code: str = "code_invalid") -> CodeRejected:
+def code_rejected(en: str, zh: str, code: str = "code_invalid") -> CodeRejected:
     message = Text(en, zh)
     return CodeRejected(message, errors=[FieldError("code", code, message)])
 
@@ -198,9 +198,9 @@ async def check_code(
     row = await repository.latest(purpose=purpose, destination=destination)
     now = utcnow()
     if row is None or row.consumed_at is not None or row.expires_at <= now:
-        return None, _rejected("The code is wrong or expired", "验证码错误或已过期")
+        return None, code_rejected("The code is wrong or expired", "验证码错误或已过期")
     if row.attempts >= settings.code_max_attempts:
-        return None, _rejected(
+        return None, code_rejected(
             "Too many wrong codes; ask for a new one",
             "验证码错误次数过多,请重新获取",
             "code_attempts_exceeded",
@@ -209,7 +209,7 @@ async def check_code(
     if not constant_time_equals(expected, row.code_hash):
         row.attempts += 1
         await session.flush()
-        return None, _rejected("The code is wrong or expired", "验证码错误或已过期")
+        return None, code_rejected("The code is wrong or expired", "验证码错误或已过期")
     row.consumed_at = now
     await session.flush()
     return row.user_id, None
