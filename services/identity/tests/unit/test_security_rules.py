@@ -10,9 +10,9 @@ from pydantic import ValidationError
 import identity.api  # noqa: F401  (imports the routers in their order)
 from educert_common.errors import NotFound, PermissionDenied
 from educert_common.http.client_ip import trusted_proxies
-from identity.apikeys.api import ApiKeyCreate
+from identity.apikeys.schemas import ApiKeyCreate
 from identity.config import IdentitySettings
-from identity.face.service import CallbackBody
+from identity.face.schemas import CallbackBody
 from identity.sessions.service import account_throttle_key, normalise_login
 from identity.staff import service as staff
 

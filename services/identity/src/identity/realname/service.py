@@ -282,14 +282,10 @@ async def import_registry_csv(
             errors=result.errors[:100],
         )
     for id_type_value, id_hash, person in rows:
-        existing = await repository.find(id_type_value, id_hash)
-        if existing is not None:
-            await session.delete(existing)
-            await session.flush()
+        if await repository.replace(id_type_value, id_hash, person):
             result.updated += 1
         else:
             result.created += 1
-        session.add(person)
     await session.flush()
     await audit(
         session,
