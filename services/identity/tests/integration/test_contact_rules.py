@@ -18,7 +18,7 @@ from identity.config import IdentitySettings
 from identity.exceptions import ContactTaken, InvalidCredentials, ReauthenticationRequired
 from identity.models import messaging
 from identity.sessions.models import LoginSession
-from identity.verification.service import Purpose
+from identity.verification.models import Purpose
 
 OUTBOX = Outbox(messaging, source="identity")
 

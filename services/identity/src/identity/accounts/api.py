@@ -33,7 +33,7 @@ from identity.exceptions import LoginLocked, RegistrationRateLimited
 from identity.limits.service import count_and_check
 from identity.runtime import ClientIp, CurrentSessionId, DatabaseDep, SettingsDep
 from identity.sessions.service import revoke_all_sessions
-from identity.verification.service import Purpose
+from identity.verification.models import Purpose
 
 router = APIRouter(tags=["identity: accounts"])
 

@@ -36,7 +36,7 @@ from identity.exceptions import (
 from identity.sessions.models import LoginSession
 from identity.sessions.repository import SessionRepository
 from identity.verification import service as verification
-from identity.verification.service import Purpose
+from identity.verification.models import Purpose
 
 
 async def _confirm_owner(

@@ -24,7 +24,7 @@ from identity.accounts.validation import (
 from identity.base import audit
 from identity.config import IdentitySettings
 from identity.verification import service as verification
-from identity.verification.service import Purpose
+from identity.verification.models import Purpose
 
 
 @dataclass(frozen=True)

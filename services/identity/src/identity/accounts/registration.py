@@ -42,7 +42,7 @@ from identity.exceptions import (
     IdNumberRegistered,
 )
 from identity.verification import service as verification
-from identity.verification.service import Purpose
+from identity.verification.models import Purpose
 
 logger = logging.getLogger(__name__)
 

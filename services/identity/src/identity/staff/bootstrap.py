@@ -31,8 +31,8 @@ from identity.config import IdentitySettings
 from identity.crypto import secrets_for
 from identity.staff.repository import StaffRepository
 from identity.staff.service import create_staff
+from identity.verification.models import Purpose
 from identity.verification.repository import CodeRepository
-from identity.verification.service import Purpose
 
 # Who the audit log names for the bootstrap (no account exists to name), and the "client
 # address" of the code row (it counts against nobody's per-address cap).

@@ -7,7 +7,6 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from hashlib import sha256
 from typing import Literal
 
@@ -23,18 +22,10 @@ from identity.accounts.validation import VERIFICATION_CODE_DIGITS
 from identity.config import IdentitySettings
 from identity.crypto import secrets_for
 from identity.exceptions import CodeRateLimited, CodeRejected, LinkRejected
-from identity.verification.models import ActivationLink
+from identity.verification.models import ActivationLink, Purpose
 from identity.verification.repository import ActivationLinkRepository, CodeRepository
 
 logger = logging.getLogger(__name__)
-
-
-class Purpose(StrEnum):
-    REGISTER_MOBILE = "register_mobile"
-    RESET_PASSWORD = "reset_password"
-    FIND_USERNAME = "find_username"
-    CHANGE_EMAIL = "change_email"
-    CHANGE_MOBILE = "change_mobile"
 
 
 Channel = Literal["sms", "email"]
