@@ -76,7 +76,12 @@ async def test_recovery_goes_only_to_verified_contacts(
     code = await outbox.code(person.mobile, "reset_password")
     async with identity_db.transaction() as session:
         reset, error = await recovery.reset_password(
-            session, cfg, raw_destination=person.mobile, code=code, new_password="N3wPassw0rd"
+            session,
+            OUTBOX,
+            cfg,
+            raw_destination=person.mobile,
+            code=code,
+            new_password="N3wPassw0rd",
         )
     assert error is None and reset is not None and reset.id == user.id
 

@@ -1,7 +1,5 @@
 """Registration, the caller's account, contact changes and recovery."""
 
-from datetime import timedelta
-
 from fastapi import APIRouter, status
 
 from educert_common.app import OutboxDep, SessionDep
@@ -29,10 +27,7 @@ from identity.accounts.schemas import (
     UsernameChange,
     UsernameRecovery,
 )
-from identity.exceptions import LoginLocked, RegistrationRateLimited
-from identity.limits.service import count_and_check
 from identity.runtime import ClientIp, CurrentSessionId, DatabaseDep, SettingsDep
-from identity.sessions.service import revoke_all_sessions
 from identity.verification.models import Purpose
 
 router = APIRouter(tags=["identity: accounts"])
@@ -57,13 +52,7 @@ async def register(
     Attempts per client address are capped per day (counted, and committed, first).
     """
     async with database.transaction() as counting:
-        await count_and_check(
-            counting,
-            kind="registration",
-            key=ip,
-            limit=settings.registration_daily_cap_per_ip,
-            error=RegistrationRateLimited,
-        )
+        await registration.count_registration(counting, settings, ip=ip)
     registered = await registration.register(session, outbox, settings, body, ip=ip)
     view = rules.me_view(registered.user, settings)
     return RegistrationResponse(
@@ -157,14 +146,7 @@ async def _count_password_check(
     if password is None:
         return
     async with database.transaction() as counting:
-        await count_and_check(
-            counting,
-            kind="password_check",
-            key=user_id,
-            limit=settings.lockout_threshold,
-            window=timedelta(seconds=settings.lockout_window_seconds),
-            error=LoginLocked,
-        )
+        await service.count_password_check(counting, settings, user_id=user_id)
 
 
 @router.post("/me/email/code", responses=problems(404, 409, 429), response_model=CodeSent)
@@ -267,22 +249,14 @@ async def change_password(
 ) -> Done:
     """Change the password; every other session of the caller is revoked."""
     await _count_password_check(database, settings, principal.subject, body.current_password)
-    user = await profile.change_password(
+    await profile.change_password(
         session,
+        outbox,
         settings,
         user_id=principal.subject,
         current_password=body.current_password,
         new_password=body.new_password,
-    )
-    import uuid
-
-    await revoke_all_sessions(
-        session,
-        outbox,
-        settings,
-        user_id=user.id,
-        reason="password_changed",
-        keep=uuid.UUID(sid) if sid else None,
+        keep_session_id=sid,
     )
     return Done()
 
@@ -312,17 +286,14 @@ async def reset_password(
 ) -> Done:
     """Set a new password with the code; every session of the account is revoked."""
     async with database.transaction() as session:
-        user, error = await recovery.reset_password(
+        _, error = await recovery.reset_password(
             session,
+            outbox,
             settings,
             raw_destination=body.destination,
             code=body.code,
             new_password=body.new_password,
         )
-        if user is not None:
-            await revoke_all_sessions(
-                session, outbox, settings, user_id=user.id, reason="password_reset"
-            )
     if error is not None:
         raise error
     return Done()

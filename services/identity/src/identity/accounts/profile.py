@@ -1,10 +1,13 @@
 """The caller's own profile: correct identity data before verification, change the
 username or the password. Functions flush only."""
 
+import uuid
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from educert_common.db import utcnow
 from educert_common.errors import FieldError, NotFound, Text
+from educert_common.events.outbox import Outbox
 from identity.accounts import passwords
 from identity.accounts.models import RealnameStatus, User
 from identity.accounts.repository import UserRepository
@@ -30,6 +33,7 @@ from identity.exceptions import (
     InvalidCredentials,
     RealnameLocked,
 )
+from identity.sessions.service import revoke_all_sessions
 
 
 async def correct_identity(
@@ -99,13 +103,16 @@ async def change_username(session: AsyncSession, user_id: str, raw: str) -> User
 
 async def change_password(
     session: AsyncSession,
+    outbox: Outbox,
     settings: IdentitySettings,
     *,
     user_id: str,
     current_password: str,
     new_password: str,
+    keep_session_id: str | None = None,
 ) -> User:
-    """Replace the password after checking the current one (the caller revokes other sessions)."""
+    """Replace the password after checking the current one; every session but
+    `keep_session_id` (the caller's) is revoked."""
     problems = Problems()
     checked = check_password(new_password, problems, "new_password")
     problems.raise_if_any()
@@ -123,5 +130,13 @@ async def change_password(
         action="password.changed",
         subject_type="user",
         subject_id=user.id,
+    )
+    await revoke_all_sessions(
+        session,
+        outbox,
+        settings,
+        user_id=user.id,
+        reason="password_changed",
+        keep=uuid.UUID(keep_session_id) if keep_session_id else None,
     )
     return user

@@ -23,6 +23,7 @@ from identity.accounts.validation import (
 )
 from identity.base import audit
 from identity.config import IdentitySettings
+from identity.sessions.service import revoke_all_sessions
 from identity.verification import service as verification
 from identity.verification.models import Purpose
 
@@ -120,13 +121,14 @@ async def _redeem_recovery(
 
 async def reset_password(
     session: AsyncSession,
+    outbox: Outbox,
     settings: IdentitySettings,
     *,
     raw_destination: str,
     code: str,
     new_password: str,
 ) -> tuple[User | None, Exception | None]:
-    """Set a new password with a recovery code (the caller revokes every session)."""
+    """Set a new password with a recovery code and revoke every session of the account."""
     problems = Problems()
     checked = check_password(new_password, problems, "new_password")
     problems.raise_if_any()
@@ -146,6 +148,7 @@ async def reset_password(
         subject_type="user",
         subject_id=user.id,
     )
+    await revoke_all_sessions(session, outbox, settings, user_id=user.id, reason="password_reset")
     return user, None
 
 

@@ -40,7 +40,9 @@ from identity.config import IdentitySettings
 from identity.crypto import secrets_for
 from identity.exceptions import (
     IdNumberRegistered,
+    RegistrationRateLimited,
 )
+from identity.limits.service import count_and_check
 from identity.verification import service as verification
 from identity.verification.models import Purpose
 
@@ -53,6 +55,18 @@ class Registered:
     notices: list[Notice]
     # For appeals: the account that already holds the ID number.
     holder: User | None = None
+
+
+async def count_registration(session: AsyncSession, settings: IdentitySettings, *, ip: str) -> None:
+    """Count a registration attempt from this client address against the daily cap (the
+    caller commits the count before registering, so failed attempts count too)."""
+    await count_and_check(
+        session,
+        kind="registration",
+        key=ip,
+        limit=settings.registration_daily_cap_per_ip,
+        error=RegistrationRateLimited,
+    )
 
 
 async def register(

@@ -15,6 +15,8 @@ from identity.accounts.models import AccountStatus, User
 from identity.accounts.repository import UserRepository
 from identity.base import audit
 from identity.config import IdentitySettings
+from identity.exceptions import LoginLocked
+from identity.limits.service import count_and_check
 
 
 async def get_user(session: AsyncSession, user_id: str | uuid.UUID, *, lock: bool = False) -> User:
@@ -82,3 +84,19 @@ async def holder_of(
         },
     )
     return None
+
+
+async def count_password_check(
+    session: AsyncSession, settings: IdentitySettings, *, user_id: str
+) -> None:
+    """A current password sent with a request is a guess an access-token holder could
+    repeat: count it against the account's login threshold (the caller commits the count
+    before checking the password)."""
+    await count_and_check(
+        session,
+        kind="password_check",
+        key=user_id,
+        limit=settings.lockout_threshold,
+        window=timedelta(seconds=settings.lockout_window_seconds),
+        error=LoginLocked,
+    )

@@ -17,8 +17,6 @@ from identity.appeals import service
 from identity.appeals.models import Appeal
 from identity.appeals.repository import AppealRepository
 from identity.appeals.schemas import AppealView, Decision, OperatorAppealView
-from identity.exceptions import AppealRateLimited
-from identity.limits.service import count_and_check
 from identity.runtime import ClientIp, DatabaseDep, SettingsDep
 
 router = APIRouter(tags=["identity: appeals"])
@@ -82,13 +80,7 @@ async def file_appeal(
     names or types the client declares. Appeals per client address are capped per day.
     """
     async with database.transaction() as counting:
-        await count_and_check(
-            counting,
-            kind="appeal",
-            key=ip,
-            limit=settings.appeal_daily_cap_per_ip,
-            error=AppealRateLimited,
-        )
+        await service.count_appeal(counting, settings, ip=ip)
     appeal, _ = await service.file_appeal(
         session,
         outbox,

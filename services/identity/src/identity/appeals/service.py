@@ -17,6 +17,8 @@ from identity.appeals.models import Appeal
 from identity.appeals.repository import AppealRepository
 from identity.base import audit
 from identity.config import IdentitySettings
+from identity.exceptions import AppealRateLimited
+from identity.limits.service import count_and_check
 from identity.revocations.service import revoke_credentials
 from identity.sessions.service import revoke_all_sessions
 
@@ -36,6 +38,18 @@ def policies(settings: IdentitySettings) -> tuple[UploadPolicy, UploadPolicy]:
         field="head_photo",
     )
     return id_scan, head_photo
+
+
+async def count_appeal(session: AsyncSession, settings: IdentitySettings, *, ip: str) -> None:
+    """Count an appeal from this client address against the daily cap (the caller commits
+    the count before filing)."""
+    await count_and_check(
+        session,
+        kind="appeal",
+        key=ip,
+        limit=settings.appeal_daily_cap_per_ip,
+        error=AppealRateLimited,
+    )
 
 
 async def file_appeal(
