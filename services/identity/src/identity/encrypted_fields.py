@@ -6,9 +6,9 @@ leaves it under the old key (tests/identity: `test_every_encrypted_column_is_lis
 """
 
 from educert_common.field_keys import EncryptedColumn
-from identity.accounts.service import ID_NUMBER_CONTEXT, VALID_FROM_CONTEXT, VALID_TO_CONTEXT
-from identity.common import secrets_for
+from identity.accounts.rules import ID_NUMBER_CONTEXT, VALID_FROM_CONTEXT, VALID_TO_CONTEXT
 from identity.config import IdentitySettings
+from identity.crypto import secrets_for
 from identity.realname.registry import REGISTRY_CONTEXT
 
 

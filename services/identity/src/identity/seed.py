@@ -18,12 +18,13 @@ from educert_common.seed import (
     DemoStudent,
 )
 from identity.accounts import passwords
+from identity.accounts.registration import register
 from identity.accounts.repository import UserRepository
 from identity.accounts.schemas import RegistrationRequest
-from identity.accounts.service import announce_contacts, register
+from identity.accounts.service import announce_contacts
 from identity.base import messaging
-from identity.common import secrets_for
 from identity.config import IdentitySettings
+from identity.crypto import secrets_for
 from identity.realname.repository import RegistryRepository
 from identity.realname.service import import_registry_csv
 from identity.staff.service import create_staff

@@ -11,14 +11,14 @@ from sqlalchemy import text, update
 
 from educert_common.db import Database, utcnow
 from educert_common.events.outbox import Outbox
-from identity.accounts import service as accounts
+from identity.accounts import contacts, recovery, registration
 from identity.accounts.models import User
 from identity.accounts.schemas import RegistrationRequest
 from identity.config import IdentitySettings
 from identity.exceptions import ContactTaken, InvalidCredentials, ReauthenticationRequired
 from identity.models import messaging
 from identity.sessions.models import LoginSession
-from identity.verification.service import Purpose
+from identity.verification.models import Purpose
 
 OUTBOX = Outbox(messaging, source="identity")
 
@@ -30,7 +30,7 @@ def fresh_ip() -> str:
 
 async def register(database: Database, person: Any, cfg: IdentitySettings, **kw: Any) -> User:
     async with database.transaction() as session:
-        done = await accounts.register(
+        done = await registration.register(
             session, OUTBOX, cfg, RegistrationRequest(**person.registration()), ip=fresh_ip(), **kw
         )
         return done.user
@@ -61,7 +61,7 @@ async def test_recovery_goes_only_to_verified_contacts(
         await session.execute(update(User).where(User.id == user.id).values(mobile_verified=True))
     for destination in (person.email, person.mobile):
         async with identity_db.transaction() as session:
-            answer = await accounts.request_recovery_code(
+            answer = await recovery.request_recovery_code(
                 session,
                 OUTBOX,
                 cfg,
@@ -75,8 +75,13 @@ async def test_recovery_goes_only_to_verified_contacts(
     # ... the verified mobile does.
     code = await outbox.code(person.mobile, "reset_password")
     async with identity_db.transaction() as session:
-        reset, error = await accounts.reset_password(
-            session, cfg, raw_destination=person.mobile, code=code, new_password="N3wPassw0rd"
+        reset, error = await recovery.reset_password(
+            session,
+            OUTBOX,
+            cfg,
+            raw_destination=person.mobile,
+            code=code,
+            new_password="N3wPassw0rd",
         )
     assert error is None and reset is not None and reset.id == user.id
 
@@ -147,7 +152,7 @@ async def test_changing_a_login_contact_needs_the_password_or_a_fresh_login(
 
     async def change_email(**proof: Any) -> Any:
         async with identity_db.transaction() as session:
-            return await accounts.request_email_change(
+            return await contacts.request_email_change(
                 session,
                 OUTBOX,
                 cfg,
@@ -159,7 +164,7 @@ async def test_changing_a_login_contact_needs_the_password_or_a_fresh_login(
 
     async def change_mobile(**proof: Any) -> Any:
         async with identity_db.transaction() as session:
-            return await accounts.request_mobile_change(
+            return await contacts.request_mobile_change(
                 session,
                 OUTBOX,
                 cfg,

@@ -20,9 +20,10 @@ from educert_common.db import Database
 from educert_common.events.outbox import Outbox
 from educert_common.field_keys import count_by_key, rotate_columns
 from educert_common.settings import PlatformSettings
+from identity.accounts.registration import register
 from identity.accounts.repository import UserRepository
+from identity.accounts.rules import me_view
 from identity.accounts.schemas import RegistrationRequest
-from identity.accounts.service import me_view, register
 from identity.base import Base, messaging
 from identity.config import IdentitySettings
 from identity.encrypted_fields import encrypted_columns

@@ -24,6 +24,7 @@ from identity.models import messaging
 from identity.realname.registry import Answer, Outcome, RegistryTemporarilyUnavailable
 from identity.realname.service import ask_with_retries
 from identity.verification import service as codes
+from identity.verification.models import Purpose
 
 OUTBOX = Outbox(messaging, source="identity")
 
@@ -38,7 +39,7 @@ async def issue(database: Database, cfg: IdentitySettings, destination: str, ip:
             session,
             OUTBOX,
             cfg,
-            purpose=codes.Purpose.RESET_PASSWORD,
+            purpose=Purpose.RESET_PASSWORD,
             channel="sms",
             destination=destination,
             ip=ip,
@@ -86,7 +87,7 @@ async def test_code_is_single_use_with_five_attempts(identity_db: Database) -> N
             session,
             OUTBOX,
             cfg,
-            purpose=codes.Purpose.FIND_USERNAME,
+            purpose=Purpose.FIND_USERNAME,
             channel="sms",
             destination=number,
             ip="10.9.9.9",
@@ -106,12 +107,12 @@ async def test_code_is_single_use_with_five_attempts(identity_db: Database) -> N
     for _ in range(5):
         async with identity_db.transaction() as session:
             _, error = await codes.check_code(
-                session, cfg, purpose=codes.Purpose.FIND_USERNAME, destination=number, code=wrong
+                session, cfg, purpose=Purpose.FIND_USERNAME, destination=number, code=wrong
             )
         assert error is not None and error.errors[0].code == "code_invalid"
     async with identity_db.transaction() as session:
         _, error = await codes.check_code(
-            session, cfg, purpose=codes.Purpose.FIND_USERNAME, destination=number, code=code
+            session, cfg, purpose=Purpose.FIND_USERNAME, destination=number, code=code
         )
     # Even the right code is refused after five wrong guesses.
     assert error is not None and error.errors[0].code == "code_attempts_exceeded"

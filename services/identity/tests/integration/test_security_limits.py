@@ -14,11 +14,11 @@ from sqlalchemy import select, text, update
 from educert_common.db import Database, utcnow
 from educert_common.errors import DomainError
 from educert_common.events.outbox import Outbox
-from identity.accounts import service as accounts
+from identity.accounts import registration
 from identity.accounts.models import User
 from identity.accounts.schemas import RegistrationRequest
-from identity.common import secrets_for
 from identity.config import IdentitySettings
+from identity.crypto import secrets_for
 from identity.exceptions import (
     CaptchaRequired,
     CodeRateLimited,
@@ -30,7 +30,7 @@ from identity.exceptions import (
 )
 from identity.face import service as face
 from identity.face.signing import sign
-from identity.limits import count_and_check
+from identity.limits.service import count_and_check
 from identity.models import messaging
 from identity.realname import service as realname
 from identity.realname.registry import Answer, Outcome, RegistryTemporarilyUnavailable
@@ -51,7 +51,7 @@ async def registered(
     database: Database, person: Any, cfg: IdentitySettings, *, verified: bool = True
 ) -> User:
     async with database.transaction() as session:
-        done = await accounts.register(
+        done = await registration.register(
             session, OUTBOX, cfg, RegistrationRequest(**person.registration()), ip=fresh_ip()
         )
         user_id = done.user.id

@@ -5,8 +5,8 @@ from pydantic import ValidationError
 
 from educert_common.crypto import key_id_of
 from educert_common.settings import PlatformSettings
-from identity.common import secrets_for
 from identity.config import IdentitySettings
+from identity.crypto import secrets_for
 
 VAULT = "s3cr3t-from-vault"
 

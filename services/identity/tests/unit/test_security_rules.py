@@ -9,10 +9,10 @@ from pydantic import ValidationError
 
 import identity.api  # noqa: F401  (imports the routers in their order)
 from educert_common.errors import NotFound, PermissionDenied
-from identity.apikeys.api import ApiKeyCreate
-from identity.common import resolve_client_ip
+from educert_common.http.client_ip import trusted_proxies
+from identity.apikeys.schemas import ApiKeyCreate
 from identity.config import IdentitySettings
-from identity.face.service import CallbackBody
+from identity.face.schemas import CallbackBody
 from identity.sessions.service import account_throttle_key, normalise_login
 from identity.staff import service as staff
 
@@ -44,7 +44,7 @@ TRUSTED = ["127.0.0.1/32", "::1/128", "10.0.0.0/8"]
 def test_client_is_rightmost_untrusted_forwarded_address(
     peer: str, forwarded: str, expected: str
 ) -> None:
-    assert resolve_client_ip(peer, forwarded, TRUSTED) == expected
+    assert trusted_proxies(tuple(TRUSTED)).client(peer, forwarded) == expected
 
 
 def test_trusted_proxies_take_networks_and_refuse_garbage(monkeypatch: Any) -> None:

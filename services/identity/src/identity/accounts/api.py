@@ -1,13 +1,11 @@
 """Registration, the caller's account, contact changes and recovery."""
 
-from datetime import timedelta
-
 from fastapi import APIRouter, status
 
 from educert_common.app import OutboxDep, SessionDep
 from educert_common.auth import CurrentPrincipal
 from educert_common.http.contract import problems
-from identity.accounts import service
+from identity.accounts import contacts, profile, recovery, registration, rules, service
 from identity.accounts.schemas import (
     ActivationRequest,
     CodeSent,
@@ -29,12 +27,8 @@ from identity.accounts.schemas import (
     UsernameChange,
     UsernameRecovery,
 )
-from identity.common import ClientIp, DatabaseDep, SettingsDep
-from identity.deps import CurrentSessionId
-from identity.exceptions import LoginLocked, RegistrationRateLimited
-from identity.limits import count_and_check
-from identity.sessions.service import revoke_all_sessions
-from identity.verification.service import Purpose
+from identity.runtime import ClientIp, CurrentSessionId, DatabaseDep, SettingsDep
+from identity.verification.models import Purpose
 
 router = APIRouter(tags=["identity: accounts"])
 
@@ -58,15 +52,9 @@ async def register(
     Attempts per client address are capped per day (counted, and committed, first).
     """
     async with database.transaction() as counting:
-        await count_and_check(
-            counting,
-            kind="registration",
-            key=ip,
-            limit=settings.registration_daily_cap_per_ip,
-            error=RegistrationRateLimited,
-        )
-    registered = await service.register(session, outbox, settings, body, ip=ip)
-    view = service.me_view(registered.user, settings)
+        await registration.count_registration(counting, settings, ip=ip)
+    registered = await registration.register(session, outbox, settings, body, ip=ip)
+    view = rules.me_view(registered.user, settings)
     return RegistrationResponse(
         user_id=registered.user.id,
         username=registered.user.username,
@@ -82,7 +70,7 @@ async def resend_registration_code(
     body: MobileTarget, session: SessionDep, outbox: OutboxDep, settings: SettingsDep, ip: ClientIp
 ) -> CodeSent:
     """Send the registration SMS code again (at most once a minute, capped per day)."""
-    return await service.resend_registration_code(
+    return await registration.resend_registration_code(
         session, outbox, settings, mobile=body.mobile, ip=ip
     )
 
@@ -93,7 +81,7 @@ async def verify_registration_mobile(
 ) -> Done:
     """Verify the registered mobile number with its SMS code."""
     async with database.transaction() as session:
-        _, error = await service.verify_registration_mobile(
+        _, error = await registration.verify_registration_mobile(
             session, outbox, settings, mobile=body.mobile, code=body.code
         )
     if error is not None:
@@ -106,14 +94,14 @@ async def activate_email(
     body: ActivationRequest, session: SessionDep, outbox: OutboxDep, settings: SettingsDep
 ) -> Done:
     """Redeem an e-mail activation link's token (signed, expiring, single use)."""
-    await service.activate_email(session, outbox, settings, body.token)
+    await registration.activate_email(session, outbox, settings, body.token)
     return Done()
 
 
 @router.get("/me", responses=problems(404), response_model=MeView)
 async def me(principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep) -> MeView:
     """Return the caller's account with personal data masked."""
-    return service.me_view(await service.get_user(session, principal.subject), settings)
+    return rules.me_view(await service.get_user(session, principal.subject), settings)
 
 
 @router.put("/me/identity", responses=problems(404, 409), response_model=MeView)
@@ -124,8 +112,8 @@ async def correct_identity(
     settings: SettingsDep,
 ) -> MeView:
     """Correct name, gender, birth date or validity before real-name verification."""
-    user = await service.correct_identity(session, settings, principal.subject, body)
-    return service.me_view(user, settings)
+    user = await profile.correct_identity(session, settings, principal.subject, body)
+    return rules.me_view(user, settings)
 
 
 @router.post("/me/email/activation-link", responses=problems(404, 409, 429), response_model=Done)
@@ -137,7 +125,7 @@ async def resend_activation_link(
     ip: ClientIp,
 ) -> Done:
     """Send a new activation link to the caller's unverified e-mail (limited like codes)."""
-    await service.resend_activation_link(session, outbox, settings, principal.subject, ip=ip)
+    await registration.resend_activation_link(session, outbox, settings, principal.subject, ip=ip)
     return Done()
 
 
@@ -146,8 +134,8 @@ async def change_username(
     body: UsernameChange, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> MeView:
     """Change the caller's username."""
-    user = await service.change_username(session, principal.subject, body.username)
-    return service.me_view(user, settings)
+    user = await profile.change_username(session, principal.subject, body.username)
+    return rules.me_view(user, settings)
 
 
 async def _count_password_check(
@@ -158,14 +146,7 @@ async def _count_password_check(
     if password is None:
         return
     async with database.transaction() as counting:
-        await count_and_check(
-            counting,
-            kind="password_check",
-            key=user_id,
-            limit=settings.lockout_threshold,
-            window=timedelta(seconds=settings.lockout_window_seconds),
-            error=LoginLocked,
-        )
+        await service.count_password_check(counting, settings, user_id=user_id)
 
 
 @router.post("/me/email/code", responses=problems(404, 409, 429), response_model=CodeSent)
@@ -182,7 +163,7 @@ async def request_email_change(
     """Send a code to a new e-mail address; needs `current_password` unless this session
     logged in a few minutes ago."""
     await _count_password_check(database, settings, principal.subject, body.current_password)
-    return await service.request_email_change(
+    return await contacts.request_email_change(
         session,
         outbox,
         settings,
@@ -204,12 +185,12 @@ async def confirm_email_change(
 ) -> MeView:
     """Switch to the new e-mail address with its code; the old address is told."""
     async with database.transaction() as session:
-        user, error = await service.confirm_email_change(
+        user, error = await contacts.confirm_email_change(
             session, outbox, settings, user_id=principal.subject, email=body.email, code=body.code
         )
     if error is not None or user is None:
         raise error or RuntimeError()
-    return service.me_view(user, settings)
+    return rules.me_view(user, settings)
 
 
 @router.post("/me/mobile/code", responses=problems(404, 409, 429), response_model=CodeSent)
@@ -226,7 +207,7 @@ async def request_mobile_change(
     """Send a code to a new mobile number (a foreign number: to the verified e-mail); needs
     `current_password` unless this session logged in a few minutes ago."""
     await _count_password_check(database, settings, principal.subject, body.current_password)
-    return await service.request_mobile_change(
+    return await contacts.request_mobile_change(
         session,
         outbox,
         settings,
@@ -248,12 +229,12 @@ async def confirm_mobile_change(
 ) -> MeView:
     """Switch to the new mobile number with its code; the old contact is told."""
     async with database.transaction() as session:
-        user, error = await service.confirm_mobile_change(
+        user, error = await contacts.confirm_mobile_change(
             session, outbox, settings, user_id=principal.subject, mobile=body.mobile, code=body.code
         )
     if error is not None or user is None:
         raise error or RuntimeError()
-    return service.me_view(user, settings)
+    return rules.me_view(user, settings)
 
 
 @router.put("/me/password", responses=problems(404), response_model=Done)
@@ -268,22 +249,14 @@ async def change_password(
 ) -> Done:
     """Change the password; every other session of the caller is revoked."""
     await _count_password_check(database, settings, principal.subject, body.current_password)
-    user = await service.change_password(
+    await profile.change_password(
         session,
+        outbox,
         settings,
         user_id=principal.subject,
         current_password=body.current_password,
         new_password=body.new_password,
-    )
-    import uuid
-
-    await revoke_all_sessions(
-        session,
-        outbox,
-        settings,
-        user_id=user.id,
-        reason="password_changed",
-        keep=uuid.UUID(sid) if sid else None,
+        keep_session_id=sid,
     )
     return Done()
 
@@ -297,7 +270,7 @@ async def request_password_reset(
     ip: ClientIp,
 ) -> CodeSent:
     """Send a password-reset code to an e-mail or mainland mobile (same answer if unknown)."""
-    return await service.request_recovery_code(
+    return await recovery.request_recovery_code(
         session,
         outbox,
         settings,
@@ -313,17 +286,14 @@ async def reset_password(
 ) -> Done:
     """Set a new password with the code; every session of the account is revoked."""
     async with database.transaction() as session:
-        user, error = await service.reset_password(
+        _, error = await recovery.reset_password(
             session,
+            outbox,
             settings,
             raw_destination=body.destination,
             code=body.code,
             new_password=body.new_password,
         )
-        if user is not None:
-            await revoke_all_sessions(
-                session, outbox, settings, user_id=user.id, reason="password_reset"
-            )
     if error is not None:
         raise error
     return Done()
@@ -338,7 +308,7 @@ async def request_username_recovery(
     ip: ClientIp,
 ) -> CodeSent:
     """Send a code to find the username of an e-mail or mobile (same answer if unknown)."""
-    return await service.request_recovery_code(
+    return await recovery.request_recovery_code(
         session,
         outbox,
         settings,
@@ -354,7 +324,7 @@ async def find_username(
 ) -> FoundAccount:
     """Show the account's login names once the code proves the contact is the caller's."""
     async with database.transaction() as session:
-        found, error = await service.find_username(
+        found, error = await recovery.find_username(
             session, settings, raw_destination=body.destination, code=body.code
         )
     if error is not None or found is None:

@@ -1,11 +1,9 @@
 """Partner API keys (operators) and the gateway's exchange route (internal)."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from educert_common.app import OutboxDep, SessionDep
 from educert_common.auth import Operator
@@ -14,68 +12,19 @@ from educert_common.http.internal import InternalCaller
 from educert_common.http.pagination import Page, PageParams, page_params
 from identity.apikeys import service
 from identity.apikeys.models import ApiKey
-from identity.common import SettingsDep
-from identity.config import IdentitySettings
+from identity.apikeys.repository import ApiKeyRepository
+from identity.apikeys.schemas import (
+    ApiKeyCreate,
+    ApiKeyView,
+    ExchangeRequest,
+    ExchangeResponse,
+    IssuedApiKey,
+    Rotation,
+)
+from identity.runtime import SettingsDep
 
 router = APIRouter(tags=["identity: API keys"])
 internal_router = APIRouter(tags=["internal"], include_in_schema=False)
-
-
-class ApiKeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, max_length=100)
-    institution_id: str = Field(min_length=1, max_length=64)
-    scopes: list[str] = Field(
-        min_length=1, max_length=10, json_schema_extra={"items": {"enum": sorted(service.SCOPES)}}
-    )
-    # With a UTC offset (a naive time is ambiguous): 422 otherwise.
-    expires_at: AwareDatetime | None = None
-
-
-class Rotation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    # The document gives the default bound; `IDENTITY_API_KEY_MAX_OVERLAP_HOURS` can change it.
-    overlap_hours: int = Field(
-        default=24,
-        ge=0,
-        json_schema_extra={
-            "maximum": IdentitySettings.model_fields["api_key_max_overlap_hours"].default
-        },
-    )
-
-
-class ApiKeyView(BaseModel):
-    id: uuid.UUID
-    name: str
-    institution_id: str
-    prefix: str
-    scopes: list[str]
-    status: str
-    created_at: datetime
-    created_by: str
-    expires_at: datetime | None
-    revoked_at: datetime | None
-    last_used_at: datetime | None
-    rotated_from_id: uuid.UUID | None
-    rotated_to_id: uuid.UUID | None
-
-
-class IssuedApiKey(ApiKeyView):
-    # The whole key: shown in this response only, never stored or shown again.
-    key: str
-
-
-class ExchangeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    api_key: str = Field(min_length=1, max_length=200)
-
-
-class ExchangeResponse(BaseModel):
-    access_token: str
-    expires_in: int
 
 
 def _view(key: ApiKey) -> ApiKeyView:
@@ -122,7 +71,7 @@ async def list_keys(
     institution_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Page[ApiKeyView]:
     """List keys (prefix, scopes, status, last use), newest first."""
-    repository = service.ApiKeyRepository(session)
+    repository = ApiKeyRepository(session)
     page = await repository.paginate(repository.listing(institution_id), params)
     return Page[ApiKeyView](items=[_view(k) for k in page.items], next_cursor=page.next_cursor)
 

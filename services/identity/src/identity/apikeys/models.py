@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from educert_common.db import UtcDateTime, utcnow
 from identity.base import Base
 
+# What a partner key may be granted.
+SCOPES = frozenset({"records:import", "records:read", "reports:verify", "certification:read"})
+
 
 class ApiKey(Base):
     __tablename__ = "api_keys"

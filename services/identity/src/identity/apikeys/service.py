@@ -11,43 +11,24 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from educert_common.crypto import constant_time_equals, random_token
 from educert_common.db import utcnow
 from educert_common.errors import Conflict, FieldError, NotFound, Text, ValidationFailed
 from educert_common.events.outbox import Outbox
-from educert_common.repository import Repository
 from identity import service as keys
-from identity.apikeys.models import ApiKey
-from identity.common import audit, sha256_hex
+from identity.apikeys.models import SCOPES, ApiKey
+from identity.apikeys.repository import ApiKeyRepository
+from identity.base import audit
 from identity.config import IdentitySettings
+from identity.crypto import sha256_hex
 from identity.exceptions import ApiKeyRejected
 from identity.revocations.service import revoke_credentials
 
-SCOPES = frozenset({"records:import", "records:read", "reports:verify", "certification:read"})
 KEY_PATTERN = re.compile(r"^ek_([a-z2-7]{8})_([A-Za-z0-9_\-]{43})$")
 # Do not write last_used_at more often than this (the gateway caches tokens anyway).
 LAST_USED_GRANULARITY = timedelta(seconds=60)
-
-
-class ApiKeyRepository(Repository[ApiKey]):
-    model = ApiKey
-
-    async def by_prefix(self, prefix: str) -> ApiKey | None:
-        return await self.scalar_one_or_none(select(ApiKey).where(ApiKey.prefix == prefix))
-
-    async def for_update(self, key_id: uuid.UUID) -> ApiKey | None:
-        return await self.scalar_one_or_none(
-            select(ApiKey).where(ApiKey.id == key_id).with_for_update()
-        )
-
-    def listing(self, institution_id: str | None) -> Select[tuple[ApiKey]]:
-        statement = select(ApiKey)
-        if institution_id is not None:
-            statement = statement.where(ApiKey.institution_id == institution_id)
-        return statement
 
 
 @dataclass(frozen=True)

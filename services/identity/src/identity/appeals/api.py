@@ -1,12 +1,11 @@
 """Duplicate-ID appeals: filing (public), the applicant's own, operators' review."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile, status
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from educert_common.app import OutboxDep, SessionDep
 from educert_common.auth import CurrentPrincipal, Operator
@@ -16,39 +15,15 @@ from educert_common.http.pagination import Page, PageParams, page_params
 from identity.accounts.schemas import RegistrationRequest
 from identity.appeals import service
 from identity.appeals.models import Appeal
-from identity.common import ClientIp, DatabaseDep, SettingsDep
-from identity.exceptions import AppealRateLimited
-from identity.limits import count_and_check
+from identity.appeals.repository import AppealRepository
+from identity.appeals.schemas import AppealView, Decision, OperatorAppealView
+from identity.runtime import ClientIp, DatabaseDep, SettingsDep
 
 router = APIRouter(tags=["identity: appeals"])
 
 # Each file; the storage policy checks type (by content), size and dimensions again.
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_REGISTRATION_JSON = 20_000
-
-
-class AppealView(BaseModel):
-    id: uuid.UUID
-    user_id: uuid.UUID
-    status: str
-    created_at: datetime
-    decided_at: datetime | None
-    decision_reason: str | None
-    statement: str | None
-
-
-class OperatorAppealView(AppealView):
-    holder_id: uuid.UUID
-    id_scan_type: str
-    head_photo_type: str
-    decided_by: str | None
-
-
-class Decision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    decision: Literal["grant", "reject"]
-    reason: str = Field(min_length=1, max_length=1000)
 
 
 def _registration(raw: str) -> RegistrationRequest:
@@ -105,13 +80,7 @@ async def file_appeal(
     names or types the client declares. Appeals per client address are capped per day.
     """
     async with database.transaction() as counting:
-        await count_and_check(
-            counting,
-            kind="appeal",
-            key=ip,
-            limit=settings.appeal_daily_cap_per_ip,
-            error=AppealRateLimited,
-        )
+        await service.count_appeal(counting, settings, ip=ip)
     appeal, _ = await service.file_appeal(
         session,
         outbox,
@@ -136,7 +105,7 @@ async def my_appeals(
         user_id = uuid.UUID(principal.subject)
     except ValueError:
         raise NotFound() from None
-    repository = service.AppealRepository(session)
+    repository = AppealRepository(session)
     page = await repository.paginate(repository.of_user(user_id), params)
     return Page[AppealView](items=[_view(a) for a in page.items], next_cursor=page.next_cursor)
 
@@ -151,7 +120,7 @@ async def list_appeals(
     ] = None,
 ) -> Page[OperatorAppealView]:
     """List appeals, newest first (operators)."""
-    repository = service.AppealRepository(session)
+    repository = AppealRepository(session)
     page = await repository.paginate(repository.listing(status_filter), params)
     return Page[OperatorAppealView](
         items=[OperatorAppealView.model_validate(a, from_attributes=True) for a in page.items],

@@ -3,41 +3,24 @@
 import uuid
 from pathlib import Path
 
-from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from educert_common.db import utcnow
 from educert_common.errors import Conflict, NotFound, Text
 from educert_common.events.outbox import Outbox
-from educert_common.repository import Repository
 from educert_common.storage import DOCUMENT_TYPES, IMAGE_TYPES, LocalFileStorage, UploadPolicy
 from identity.accounts.models import AccountStatus, RealnameStatus
+from identity.accounts.registration import Registered, register
 from identity.accounts.repository import UserRepository
 from identity.accounts.schemas import RegistrationRequest
-from identity.accounts.service import Registered, register
 from identity.appeals.models import Appeal
-from identity.common import audit
+from identity.appeals.repository import AppealRepository
+from identity.base import audit
 from identity.config import IdentitySettings
+from identity.exceptions import AppealRateLimited
+from identity.limits.service import count_and_check
 from identity.revocations.service import revoke_credentials
 from identity.sessions.service import revoke_all_sessions
-
-
-class AppealRepository(Repository[Appeal]):
-    model = Appeal
-
-    async def for_update(self, appeal_id: uuid.UUID) -> Appeal | None:
-        return await self.scalar_one_or_none(
-            select(Appeal).where(Appeal.id == appeal_id).with_for_update()
-        )
-
-    def of_user(self, user_id: uuid.UUID) -> Select[tuple[Appeal]]:
-        return select(Appeal).where(Appeal.user_id == user_id)
-
-    def listing(self, status: str | None) -> Select[tuple[Appeal]]:
-        statement = select(Appeal)
-        if status is not None:
-            statement = statement.where(Appeal.status == status)
-        return statement
 
 
 def storage_for(settings: IdentitySettings) -> LocalFileStorage:
@@ -55,6 +38,18 @@ def policies(settings: IdentitySettings) -> tuple[UploadPolicy, UploadPolicy]:
         field="head_photo",
     )
     return id_scan, head_photo
+
+
+async def count_appeal(session: AsyncSession, settings: IdentitySettings, *, ip: str) -> None:
+    """Count an appeal from this client address against the daily cap (the caller commits
+    the count before filing)."""
+    await count_and_check(
+        session,
+        kind="appeal",
+        key=ip,
+        limit=settings.appeal_daily_cap_per_ip,
+        error=AppealRateLimited,
+    )
 
 
 async def file_appeal(

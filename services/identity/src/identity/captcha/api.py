@@ -1,35 +1,13 @@
 """Captcha challenges and answers (the step unknown devices take past the login threshold)."""
 
-from typing import Any
-
 from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict, Field
 
 from educert_common.app import SessionDep
 from identity.captcha import service
-from identity.common import ClientIp, DatabaseDep, SettingsDep
+from identity.captcha.schemas import AnswerRequest, ChallengeView, PassView
+from identity.runtime import ClientIp, DatabaseDep, SettingsDep
 
 router = APIRouter(prefix="/captcha", tags=["identity: captcha"])
-
-
-class ChallengeView(BaseModel):
-    challenge_id: str
-    kind: str
-    expires_in: int
-    payload: dict[str, Any]
-
-
-class AnswerRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    challenge_id: str = Field(min_length=1, max_length=100)
-    # The adapter's answer: {"x": <int>} for the development slider, a vendor's ticket else.
-    answer: dict[str, Any]
-
-
-class PassView(BaseModel):
-    captcha_token: str
-    expires_in: int
 
 
 @router.post("/challenges", status_code=status.HTTP_201_CREATED, response_model=ChallengeView)

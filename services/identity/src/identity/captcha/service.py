@@ -16,10 +16,10 @@ from educert_common.errors import DomainError, FieldError, Text, ValidationFaile
 from identity.captcha.adapters import CaptchaAdapter, Challenge, adapter_for
 from identity.captcha.models import CaptchaPass
 from identity.captcha.repository import CaptchaPassRepository
-from identity.common import secrets_for
 from identity.config import IdentitySettings
+from identity.crypto import secrets_for
 from identity.exceptions import CaptchaRateLimited
-from identity.limits import count_and_check
+from identity.limits.service import count_and_check
 
 
 @dataclass(frozen=True)

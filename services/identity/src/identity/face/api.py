@@ -1,36 +1,23 @@
 """Real-person (face) verification: sessions for the caller, the app's signed callback."""
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, status
-from pydantic import BaseModel
 
 from educert_common.app import SessionDep
 from educert_common.auth import CurrentPrincipal
 from educert_common.errors import PayloadTooLarge
 from educert_common.http.contract import problems
-from identity.common import SettingsDep
 from identity.face import service
 from identity.face.models import FaceSession
+from identity.face.schemas import CallbackAccepted, FaceSessionView
 from identity.face.signing import NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
+from identity.runtime import SettingsDep
 
 router = APIRouter(tags=["identity: face verification"])
 
 MAX_CALLBACK_BYTES = 256 * 1024
-
-
-class FaceSessionView(BaseModel):
-    id: uuid.UUID
-    status: str
-    expires_at: datetime
-    # What the QR code encodes: JSON the government app scans.
-    qr_payload: str | None
-    completed_at: datetime | None
-    # Why a session failed: the app's reason, or "person_mismatch" (someone else's face).
-    failure_reason: str | None
-    entry_exit_records: list[dict[str, Any]] | None
 
 
 def view(face: FaceSession, settings: Any, *, with_qr: bool) -> FaceSessionView:
@@ -44,11 +31,6 @@ def view(face: FaceSession, settings: Any, *, with_qr: bool) -> FaceSessionView:
         failure_reason=face.failure_reason,
         entry_exit_records=face.entry_exit_records,
     )
-
-
-class CallbackAccepted(BaseModel):
-    session_id: uuid.UUID
-    status: str
 
 
 @router.post(

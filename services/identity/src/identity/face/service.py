@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from educert_common.crypto import constant_time_equals
@@ -15,11 +15,13 @@ from educert_common.db import utcnow
 from educert_common.errors import NotFound, Text, ValidationFailed
 from identity.accounts.repository import UserRepository
 from identity.accounts.service import get_user
-from identity.common import audit, secrets_for
+from identity.base import audit
 from identity.config import IdentitySettings
+from identity.crypto import secrets_for
 from identity.exceptions import CallbackRejected, CallbackReplayed, FaceSessionClosed
 from identity.face.models import FaceSession
 from identity.face.repository import FaceSessionRepository
+from identity.face.schemas import CallbackBody
 from identity.face.signing import sign
 
 logger = logging.getLogger(__name__)
@@ -84,26 +86,6 @@ async def get_own(session: AsyncSession, *, user_id: str, session_id: uuid.UUID)
     if face is None:
         raise NotFound()
     return face
-
-
-class CallbackBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    session_id: uuid.UUID
-    challenge: str = Field(max_length=64)
-    result: str = Field(pattern="^(pass|fail)$")
-    entry_exit_records: list[dict[str, Any]] = Field(default_factory=list, max_length=500)
-    reason: str | None = Field(default=None, max_length=100)
-    # Who the app verified: the keyed blind index of their ID number, computed as identity
-    # does (HMAC with EDUCERT_ID_NUMBER_INDEX_SECRET, see BlindIndex "id_number"). Required
-    # for a pass; the session passes only if it is the account holder's.
-    id_number_hash: str | None = Field(default=None, pattern="^[0-9a-f]{64}$")
-
-    @model_validator(mode="after")
-    def _pass_names_the_person(self) -> "CallbackBody":
-        if self.result == "pass" and self.id_number_hash is None:
-            raise ValueError("a passing result must carry id_number_hash")
-        return self
 
 
 def verify_signature(

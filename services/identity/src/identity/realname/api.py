@@ -1,25 +1,20 @@
 """Real-name verification of the caller, and loading the development registry."""
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
 
 from educert_common.app import OutboxDep, SessionDep
 from educert_common.auth import CurrentPrincipal, Operator
 from educert_common.errors import NotFound, PayloadTooLarge, Text
 from educert_common.http.contract import problems
+from identity.accounts.rules import me_view
 from identity.accounts.schemas import MeView
-from identity.accounts.service import me_view
-from identity.common import ClientIp, SettingsDep
 from identity.realname import service
+from identity.realname.schemas import ImportSummary
+from identity.runtime import ClientIp, SettingsDep
 
 router = APIRouter(tags=["identity: real-name"])
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
-
-
-class ImportSummary(BaseModel):
-    created: int
-    updated: int
 
 
 @router.post("/me/realname-verification", responses=problems(404, 409, 429), response_model=MeView)

@@ -17,8 +17,8 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.accounts.validation import GB11643_TYPES, IdType, Problems, check_gb11643
-from identity.common import Secrets
 from identity.config import IdentitySettings
+from identity.crypto import Secrets
 from identity.realname.repository import RegistryRepository
 
 

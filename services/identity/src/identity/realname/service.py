@@ -17,12 +17,8 @@ from educert_common.events.catalogue import UserRealnameVerified
 from educert_common.events.outbox import Outbox
 from educert_common.masking import mask_id_number
 from identity.accounts.models import RealnameStatus, User
-from identity.accounts.service import (
-    VALID_FROM_CONTEXT,
-    VALID_TO_CONTEXT,
-    get_user,
-    id_number_of,
-)
+from identity.accounts.rules import VALID_FROM_CONTEXT, VALID_TO_CONTEXT, id_number_of
+from identity.accounts.service import get_user
 from identity.accounts.validation import (
     GB11643_TYPES,
     IdType,
@@ -31,15 +27,16 @@ from identity.accounts.validation import (
     check_name,
     normalise_id_number,
 )
-from identity.common import audit, secrets_for
+from identity.base import audit
 from identity.config import IdentitySettings
+from identity.crypto import secrets_for
 from identity.exceptions import (
     RealnameAttemptsExceeded,
     RealnameIpLimited,
     RealnameLocked,
     RegistryUnavailable,
 )
-from identity.limits import count_and_check
+from identity.limits.service import count_and_check
 from identity.realname.models import RegistryPerson
 from identity.realname.registry import (
     REGISTRY_CONTEXT,
@@ -285,14 +282,10 @@ async def import_registry_csv(
             errors=result.errors[:100],
         )
     for id_type_value, id_hash, person in rows:
-        existing = await repository.find(id_type_value, id_hash)
-        if existing is not None:
-            await session.delete(existing)
-            await session.flush()
+        if await repository.replace(id_type_value, id_hash, person):
             result.updated += 1
         else:
             result.created += 1
-        session.add(person)
     await session.flush()
     await audit(
         session,

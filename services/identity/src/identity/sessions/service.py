@@ -19,9 +19,10 @@ from identity import service as keys
 from identity.accounts import passwords
 from identity.accounts.models import AccountStatus, User
 from identity.accounts.repository import UserRepository
+from identity.base import audit
 from identity.captcha import service as captcha
-from identity.common import audit, secrets_for, sha256_hex
 from identity.config import IdentitySettings
+from identity.crypto import secrets_for, sha256_hex
 from identity.exceptions import (
     CaptchaRequired,
     InvalidCredentials,

@@ -1,10 +1,8 @@
 """Staff accounts (operators create them; institution staff see their own institution's)."""
 
-import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel, ConfigDict, Field
 
 from educert_common.app import OutboxDep, SessionDep
 from educert_common.auth import Operator, Principal, require_roles
@@ -13,30 +11,10 @@ from educert_common.http.pagination import Page, PageParams, page_params
 from educert_common.masking import mask_email
 from identity.accounts.models import User
 from identity.accounts.repository import UserRepository
-from identity.accounts.validation import EMAIL_SCHEMA, USERNAME_SCHEMA
 from identity.staff import service
+from identity.staff.schemas import StaffCreate, StaffView
 
 router = APIRouter(tags=["identity: staff"])
-
-
-class StaffCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    # operator and admin: only an admin may create them.
-    role: Literal["institution_staff", "reviewer", "operator", "admin"]
-    username: str = Field(min_length=4, max_length=32, json_schema_extra=USERNAME_SCHEMA)
-    email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_SCHEMA)
-    institution_id: str | None = Field(default=None, max_length=64)
-
-
-class StaffView(BaseModel):
-    id: uuid.UUID
-    username: str | None
-    roles: list[str]
-    institution_id: str | None
-    email_masked: str | None
-    status: str
-    has_password: bool
 
 
 def _view(user: User) -> StaffView:

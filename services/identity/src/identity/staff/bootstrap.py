@@ -26,13 +26,13 @@ from educert_common.masking import mask_email
 from identity.accounts.models import AccountStatus, Role, User
 from identity.accounts.repository import UserRepository
 from identity.accounts.validation import Problems, check_email
-from identity.base import messaging
-from identity.common import audit, secrets_for
+from identity.base import audit, messaging
 from identity.config import IdentitySettings
+from identity.crypto import secrets_for
 from identity.staff.repository import StaffRepository
 from identity.staff.service import create_staff
+from identity.verification.models import Purpose
 from identity.verification.repository import CodeRepository
-from identity.verification.service import Purpose
 
 # Who the audit log names for the bootstrap (no account exists to name), and the "client
 # address" of the code row (it counts against nobody's per-address cap).

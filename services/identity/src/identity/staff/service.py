@@ -13,9 +13,10 @@ from educert_common.errors import FieldError, PermissionDenied, Text, Validation
 from educert_common.events.outbox import Outbox
 from identity.accounts.models import AccountStatus, RealnameStatus, Role, User
 from identity.accounts.repository import UserRepository
-from identity.accounts.service import _taken, announce_contacts
+from identity.accounts.rules import taken
+from identity.accounts.service import announce_contacts
 from identity.accounts.validation import Problems, check_email, check_username
-from identity.common import audit
+from identity.base import audit
 
 STAFF_ROLES = frozenset({Role.INSTITUTION_STAFF, Role.REVIEWER, Role.OPERATOR, Role.ADMIN})
 # Roles only an admin may hand out (an operator must not mint peers or superiors).
@@ -56,9 +57,9 @@ async def create_staff(
     users = UserRepository(session)
     assert checked_email is not None and checked_username is not None
     if await users.by_email(checked_email) is not None:
-        raise _taken("email", "This e-mail address is already registered", "该邮箱已被注册")
+        raise taken("email", "This e-mail address is already registered", "该邮箱已被注册")
     if await users.by_username(checked_username) is not None:
-        raise _taken("username", "This username is taken", "该用户名已被使用")
+        raise taken("username", "This username is taken", "该用户名已被使用")
     user = User(
         id=uuid.uuid4(),
         status=AccountStatus.ACTIVE,

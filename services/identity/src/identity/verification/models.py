@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -49,3 +50,11 @@ class ActivationLink(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The client address that asked for it (counted with codes against the daily caps).
     ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class Purpose(StrEnum):
+    REGISTER_MOBILE = "register_mobile"
+    RESET_PASSWORD = "reset_password"
+    FIND_USERNAME = "find_username"
+    CHANGE_EMAIL = "change_email"
+    CHANGE_MOBILE = "change_mobile"

@@ -7,7 +7,6 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from hashlib import sha256
 from typing import Literal
 
@@ -20,21 +19,13 @@ from educert_common.events.catalogue import ActivationLinkIssued, VerificationCo
 from educert_common.events.outbox import Outbox
 from educert_common.masking import mask_email, mask_mobile
 from identity.accounts.validation import VERIFICATION_CODE_DIGITS
-from identity.common import secrets_for
 from identity.config import IdentitySettings
+from identity.crypto import secrets_for
 from identity.exceptions import CodeRateLimited, CodeRejected, LinkRejected
-from identity.verification.models import ActivationLink
+from identity.verification.models import ActivationLink, Purpose
 from identity.verification.repository import ActivationLinkRepository, CodeRepository
 
 logger = logging.getLogger(__name__)
-
-
-class Purpose(StrEnum):
-    REGISTER_MOBILE = "register_mobile"
-    RESET_PASSWORD = "reset_password"
-    FIND_USERNAME = "find_username"
-    CHANGE_EMAIL = "change_email"
-    CHANGE_MOBILE = "change_mobile"
 
 
 Channel = Literal["sms", "email"]
@@ -176,7 +167,7 @@ async def check_send_limits(
         )
 
 
-def _rejected(en: str, zh: str, code: str = "code_invalid") -> CodeRejected:
+def code_rejected(en: str, zh: str, code: str = "code_invalid") -> CodeRejected:
     message = Text(en, zh)
     return CodeRejected(message, errors=[FieldError("code", code, message)])
 
@@ -198,9 +189,9 @@ async def check_code(
     row = await repository.latest(purpose=purpose, destination=destination)
     now = utcnow()
     if row is None or row.consumed_at is not None or row.expires_at <= now:
-        return None, _rejected("The code is wrong or expired", "验证码错误或已过期")
+        return None, code_rejected("The code is wrong or expired", "验证码错误或已过期")
     if row.attempts >= settings.code_max_attempts:
-        return None, _rejected(
+        return None, code_rejected(
             "Too many wrong codes; ask for a new one",
             "验证码错误次数过多,请重新获取",
             "code_attempts_exceeded",
@@ -209,7 +200,7 @@ async def check_code(
     if not constant_time_equals(expected, row.code_hash):
         row.attempts += 1
         await session.flush()
-        return None, _rejected("The code is wrong or expired", "验证码错误或已过期")
+        return None, code_rejected("The code is wrong or expired", "验证码错误或已过期")
     row.consumed_at = now
     await session.flush()
     return row.user_id, None
