@@ -29,6 +29,12 @@ CATALOGUE: dict[str, type[Event]] = {}
 EventT = TypeVar("EventT", bound=type[Event])
 
 
+def secret_field_names() -> frozenset[str]:
+    """Every field name some catalogued event declares secret (consumers that render or store
+    event data treat these names as secrets; one list, here)."""
+    return frozenset().union(*(event.secret_fields for event in CATALOGUE.values()))
+
+
 def catalogued(event_class: EventT) -> EventT:
     """Register an event class under its type; a type may be registered once."""
     existing = CATALOGUE.get(event_class.event_type)

@@ -8,11 +8,13 @@ an operator-readable listing, a log line or a stored row once the message is del
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from educert_common.events.catalogue import secret_field_names
 from notification.templates.rendering import TemplateParts, TemplateProblem, referenced_names
 
-# Event data fields that hold a secret. Everything derived from them (`<x>_masked` etc.) is
-# never derived for these names, so a template reads a secret only by one of these names.
-SECRET_FIELDS = frozenset({"code", "link", "token", "reset_link", "activation_link"})
+# Event data fields that hold a secret, as the event catalogue declares them (the same list
+# the outbox redacts by). Nothing is derived from them (`<x>_masked` etc.), so a template
+# reads a secret only by one of these names.
+SECRET_FIELDS = secret_field_names()
 REDACTED = "[redacted]"
 # Shorter values are not searched for in text (a one-character "secret" would scrub everything).
 _MIN_SECRET_CHARS = 4
