@@ -41,6 +41,7 @@ from schemathesis.specs.openapi.checks import (
 from educert_common.seed import DEMO_INSTITUTION_ID, DEMO_STAFF, DEMO_STUDENTS
 from educert_common.settings import SERVICE_NAMES
 from educert_common.testing.processes import RunningProcess, free_port
+from educert_common.testing.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -76,6 +77,7 @@ PRINCIPALS = (
     "partner",
 )
 INSTITUTION = DEMO_INSTITUTION_ID
+FRESH_LOGIN_SECONDS = 120
 
 
 @dataclass
@@ -171,6 +173,9 @@ async def fuzz_platform(
         "PAYMENT_SANDBOX_PUBLIC_URL": sandbox_url,
         # The principals log in once, before the fuzzing: their tokens must outlast the run.
         "IDENTITY_ACCESS_TOKEN_TTL_SECONDS": "3600",
+        # A login stays fresh enough to change a contact for two minutes, not five: the fuzzing
+        # meets both a fresh and a stale login, and the re-authentication test waits less.
+        "IDENTITY_CONTACT_CHANGE_FRESH_LOGIN_SECONDS": str(FRESH_LOGIN_SECONDS),
     }
     services = [
         RunningProcess(name, f"{name}.main:create_app", port=port, env=env, log_dir=log_dir)
@@ -383,6 +388,33 @@ async def test_the_document_tells_the_truth(
     }
     # Every operation of the document was fuzzed (none skipped or filtered away).
     assert operations == documented, sorted(documented ^ operations)
+
+
+async def test_a_stale_login_must_reauthenticate(fuzz_platform: FuzzPlatform) -> None:
+    """Past the fresh-login window, changing a login contact without the current password is
+    refused with `reauthentication_required`, as the document says (after the fuzzing, the
+    window has passed already; alone, this waits for it)."""
+    gateway_url = fuzz_platform.gateway.url
+    path = "/api/v1/identity/me/email/code"
+    # A taken address: while the login is fresh the answer is 409 and nothing is sent.
+    taken = {"email": DEMO_STUDENTS[0].email}
+
+    async def stale() -> bool:
+        async with httpx.AsyncClient(base_url=gateway_url, timeout=10) as http:
+            response = await http.post(path, json=taken, headers=fuzz_platform.refused_student)
+        assert response.status_code in (401, 409), response.text
+        return response.status_code == 401
+
+    await wait_until(
+        stale, timeout=FRESH_LOGIN_SECONDS + 30, interval=1.0, message="the login to go stale"
+    )
+    document = await asyncio.to_thread(schemathesis.openapi.from_url, f"{gateway_url}/openapi.json")
+    response = await asyncio.to_thread(
+        _checked, document, gateway_url, "POST", path, fuzz_platform.refused_student, taken
+    )
+    assert response.status_code == 401
+    assert response.json()["code"] == "reauthentication_required"
+    assert [error["field"] for error in response.json()["errors"]] == ["current_password"]
 
 
 async def test_every_operation_declares_its_problems(fuzz_platform: FuzzPlatform) -> None:
