@@ -323,17 +323,28 @@ def _checked(
     method: str,
     path: str,
     headers: dict[str, str],
-    body: dict[str, Any],
+    body: dict[str, Any] | None,
+    path_parameters: dict[str, str] | None = None,
 ) -> httpx.Response:
     """Send one chosen request and judge its response with the fuzz run's checks."""
-    case = document[path][method].Case(body=body, headers=headers, media_type="application/json")
+    operation = document[path][method]
+    if body is None:
+        case = operation.Case(headers=headers, path_parameters=path_parameters)
+    else:
+        case = operation.Case(
+            body=body,
+            headers=headers,
+            path_parameters=path_parameters,
+            media_type="application/json",
+        )
     response = case.call_and_validate(base_url=gateway_url, checks=[*CHECK_FUNCTIONS])
     return httpx.Response(response.status_code, content=response.content)
 
 
 async def test_refusals_past_the_account_match_the_document(fuzz_platform: FuzzPlatform) -> None:
     """The refusals a real account meets deep in a route (a taken contact or username, a wrong
-    current password, a code asked for again, a captcha after failed logins), sent on purpose:
+    current password, a code asked for again, a captcha after failed logins, the receipt of an
+    unpaid order), sent on purpose:
     random cases seldom pick a taken e-mail. Each response passes the fuzz run's checks."""
     gateway_url = fuzz_platform.gateway.url
     document = await asyncio.to_thread(schemathesis.openapi.from_url, f"{gateway_url}/openapi.json")
@@ -373,6 +384,28 @@ async def test_refusals_past_the_account_match_the_document(fuzz_platform: FuzzP
     assert answers[0] == "401 invalid_credentials" and answers[-1] == "429 captcha_required", (
         answers
     )
+    # A real order (the fuzzer's random ids never name one): its receipt waits for payment.
+    order = await asyncio.to_thread(
+        _checked,
+        document,
+        gateway_url,
+        "POST",
+        "/api/v1/payment/orders",
+        student,
+        {"purpose": "certification", "reference_id": "contract-refusals"},
+    )
+    assert order.status_code == 201, order.text
+    unpaid = await asyncio.to_thread(
+        _checked,
+        document,
+        gateway_url,
+        "GET",
+        "/api/v1/payment/orders/{order_id}/receipt.pdf",
+        student,
+        None,
+        {"order_id": order.json()["id"]},
+    )
+    assert unpaid.status_code == 409 and unpaid.json()["code"] == "order_not_paid", unpaid.text
 
 
 async def test_the_document_tells_the_truth(
