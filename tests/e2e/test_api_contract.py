@@ -2,7 +2,11 @@
 
 Five services and a gateway run for real on databases and a broker prefix of their own (so the
 junk the fuzzer writes never reaches another test), and schemathesis fuzzes the merged
-`/openapi.json` anonymously and as each role. A run fails on any 5xx, a status code or content
+`/openapi.json` anonymously and as each role. The roles are real accounts: the development
+seed (`educert-platform seed`, as `make run` does) creates them in the run's own databases,
+and each logs in through the gateway, so the routes of a user's own things get past "account
+gone" to their real refusals (a taken contact, a wrong current password, caps, a captcha,
+re-authentication). A run fails on any 5xx, a status code or content
 type the document does not declare, or a body that does not match its schema. The run is
 derandomized (the same cases every time); `EDUCERT_FUZZ_MAX_EXAMPLES` bounds the random cases
 per operation (admin also gets schemathesis' coverage phase: every boundary of every field).
@@ -18,7 +22,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,11 +30,18 @@ from typing import Any
 
 import httpx
 import pytest
+import schemathesis
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
-from educert_common.db import Database
-from educert_common.settings import SERVICE_NAMES, PlatformSettings
+from educert_common.seed import DEMO_INSTITUTION_ID, DEMO_STAFF, DEMO_STUDENTS
+from educert_common.settings import SERVICE_NAMES
 from educert_common.testing.processes import RunningProcess, free_port
-from educert_common.testing.tokens import Tokens
+from educert_common.testing.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -44,6 +54,26 @@ CHECKS = (
     "status_code_conformance",
     "content_type_conformance",
     "response_schema_conformance",
+)
+# Cases come from the document and the fixed seed alone: schemathesis would otherwise adapt
+# what it generates to the answers it got (4xx messages, ids from earlier responses), and those
+# answers depend on shared state (per-address caps, time windows, the principal fuzzed beside),
+# so the number of cases would drift from run to run.
+SCHEMATHESIS_CONFIG = """
+[phases.examples.extra-data-sources]
+responses = false
+[phases.coverage.extra-data-sources]
+responses = false
+[phases.fuzzing.extra-data-sources]
+responses = false
+[phases.fuzzing.error-feedback]
+enabled = false
+"""
+CHECK_FUNCTIONS = (
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
 )
 # Operations that end the caller's own credentials: fuzzed last, after everything else.
 CREDENTIAL_ENDING = r"^/api/v1/identity/(logout|sessions/\{session_id\}|api-keys/\{key_id\}/.*)$"
@@ -60,7 +90,8 @@ PRINCIPALS = (
     "admin",
     "partner",
 )
-INSTITUTION = "10001"
+INSTITUTION = DEMO_INSTITUTION_ID
+FRESH_LOGIN_SECONDS = 120
 
 
 @dataclass
@@ -68,6 +99,9 @@ class FuzzPlatform:
     gateway: RunningProcess
     headers: dict[str, dict[str, str]]
     report_dir: Path
+    # The second demo student, logged in too: the refusals test's own account, so its wrong
+    # passwords and spent code quota touch none of the fuzzed principals.
+    refused_student: dict[str, str]
 
 
 def _fuzz_environment() -> dict[str, str]:
@@ -79,26 +113,36 @@ def _fuzz_environment() -> dict[str, str]:
     }
 
 
-async def _principal_headers(
-    identity_database_url: str, gateway_url: str
-) -> dict[str, dict[str, str]]:
-    """An Authorization header per role (tokens signed by identity), and a partner API key."""
-    from identity.service import signing_key_pem
+def _seeded_logins() -> dict[str, tuple[str, str]]:
+    """(identifier, password) per role, of the accounts the development seed creates."""
+    logins = {staff.role: (staff.username, staff.password) for staff in DEMO_STAFF}
+    student = DEMO_STUDENTS[0]
+    logins["applicant"] = (student.username, student.password)
+    return logins
 
-    database = Database.connect(identity_database_url, pool_size=2)
-    try:
-        async with database.transaction() as session:
-            kid, private_pem = await signing_key_pem(session)
-    finally:
-        await database.dispose()
-    tokens = Tokens.from_private_pem(kid, private_pem)
+
+async def _bearer(http: httpx.AsyncClient, identifier: str, password: str) -> dict[str, str]:
+    response = await http.post(
+        "/api/v1/identity/login", json={"identifier": identifier, "password": password}
+    )
+    assert response.status_code == 200, (identifier, response.text)
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def _principal_headers(gateway_url: str) -> dict[str, dict[str, str]]:
+    """An Authorization header per role, from a real login through the gateway, and a partner
+    API key. Every login happens here, before any fuzzing: the fuzzer's failed logins lock
+    the shared client address soon after it starts."""
+    logins = _seeded_logins()
+    assert set(logins) == set(PRINCIPALS[1:-1]), sorted(logins)
     headers: dict[str, dict[str, str]] = {"anonymous": {}}
-    for role in PRINCIPALS[1:-1]:
-        subject = str(uuid.uuid5(uuid.NAMESPACE_URL, f"educert-fuzz-{role}"))
-        institution = INSTITUTION if role == "institution_staff" else None
-        token = await tokens.mint(subject, roles=(role,), institution=institution)
-        headers[role] = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=gateway_url, timeout=10) as http:
+        for role in PRINCIPALS[1:-1]:
+            headers[role] = await _bearer(http, *logins[role])
+        student = DEMO_STUDENTS[1]
+        headers["refused_student"] = await _bearer(http, student.username, student.password)
+        me = await http.get("/api/v1/identity/me", headers=headers["institution_staff"])
+        assert me.status_code == 200, me.text
         response = await http.post(
             "/api/v1/identity/api-keys",
             headers=headers["admin"],
@@ -119,15 +163,16 @@ async def fuzz_platform(
 ) -> AsyncIterator[FuzzPlatform]:
     log_dir = tmp_path_factory.mktemp("contract")
     isolated = _fuzz_environment()
-    migrated = await asyncio.to_thread(
+    # Migrate and create the demo accounts, exactly as `make run` does.
+    seeded = await asyncio.to_thread(
         subprocess.run,
-        [str(BIN / "educert-migrate")],
+        [str(BIN / "educert-platform"), "seed"],
         env={**os.environ, **isolated},
         capture_output=True,
         text=True,
         check=False,
     )
-    assert migrated.returncode == 0, migrated.stderr
+    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
     ports = {name: free_port() for name in SERVICE_NAMES}
     urls = {
         f"EDUCERT_{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items()
@@ -140,6 +185,11 @@ async def fuzz_platform(
         "PAYMENT_DEV_KEY_DIR": str(log_dir / "keys"),
         "PAYMENT_SANDBOX_URL": sandbox_url,
         "PAYMENT_SANDBOX_PUBLIC_URL": sandbox_url,
+        # The principals log in once, before the fuzzing: their tokens must outlast the run.
+        "IDENTITY_ACCESS_TOKEN_TTL_SECONDS": "3600",
+        # A login stays fresh enough to change a contact for two minutes, not five: the fuzzing
+        # meets both a fresh and a stale login, and the re-authentication test waits less.
+        "IDENTITY_CONTACT_CHANGE_FRESH_LOGIN_SECONDS": str(FRESH_LOGIN_SECONDS),
     }
     services = [
         RunningProcess(name, f"{name}.main:create_app", port=port, env=env, log_dir=log_dir)
@@ -171,10 +221,9 @@ async def fuzz_platform(
         process.start()
     try:
         await asyncio.gather(*(process.wait_ready(timeout=60) for process in everything))
-        postgres = PlatformSettings().postgres_url
-        identity_url = f"{postgres}/{isolated['EDUCERT_DATABASE_PREFIX']}identity"
-        headers = await _principal_headers(identity_url, gateway.url)
-        yield FuzzPlatform(gateway, headers, log_dir)
+        headers = await _principal_headers(gateway.url)
+        refused_student = headers.pop("refused_student")
+        yield FuzzPlatform(gateway, headers, log_dir, refused_student)
     finally:
         for process in everything:
             process.stop()
@@ -191,8 +240,12 @@ def _schemathesis(
     platform: FuzzPlatform, principal: str, phase: str, *filters: str
 ) -> tuple[subprocess.CompletedProcess[str], RunFigures, list[str]]:
     report = platform.report_dir / f"{principal}-{phase}.ndjson"
+    config = platform.report_dir / "schemathesis.toml"
+    config.write_text(SCHEMATHESIS_CONFIG)
     command = [
         str(BIN / "st"),
+        "--config-file",
+        str(config),
         "run",
         f"{platform.gateway.url}/openapi.json",
         "--url",
@@ -264,6 +317,97 @@ def _run_principal(platform: FuzzPlatform, principal: str) -> list[tuple[str, An
     return outcomes
 
 
+def _checked(
+    document: "schemathesis.BaseSchema",
+    gateway_url: str,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: dict[str, Any] | None,
+    path_parameters: dict[str, str] | None = None,
+) -> httpx.Response:
+    """Send one chosen request and judge its response with the fuzz run's checks."""
+    operation = document[path][method]
+    if body is None:
+        case = operation.Case(headers=headers, path_parameters=path_parameters)
+    else:
+        case = operation.Case(
+            body=body,
+            headers=headers,
+            path_parameters=path_parameters,
+            media_type="application/json",
+        )
+    response = case.call_and_validate(base_url=gateway_url, checks=[*CHECK_FUNCTIONS])
+    return httpx.Response(response.status_code, content=response.content)
+
+
+async def test_refusals_past_the_account_match_the_document(fuzz_platform: FuzzPlatform) -> None:
+    """The refusals a real account meets deep in a route (a taken contact or username, a wrong
+    current password, a code asked for again, a captcha after failed logins, the receipt of an
+    unpaid order), sent on purpose:
+    random cases seldom pick a taken e-mail. Each response passes the fuzz run's checks."""
+    gateway_url = fuzz_platform.gateway.url
+    document = await asyncio.to_thread(schemathesis.openapi.from_url, f"{gateway_url}/openapi.json")
+    student = fuzz_platform.refused_student
+    other, staff = DEMO_STUDENTS[0], DEMO_STAFF[0]
+    me = "/api/v1/identity/me"
+
+    def refusal(method: str, path: str, headers: dict[str, str], body: dict[str, Any]) -> str:
+        response = _checked(document, gateway_url, method, path, headers, body)
+        assert response.status_code >= 400, (path, response.text)
+        return f"{response.status_code} {response.json()['code']}"
+
+    async def refused(method: str, path: str, body: dict[str, Any]) -> str:
+        return await asyncio.to_thread(refusal, method, path, student, body)
+
+    assert await refused("POST", f"{me}/email/code", {"email": other.email}) == "409 contact_taken"
+    assert (
+        await refused("POST", f"{me}/mobile/code", {"mobile": other.mobile}) == "409 contact_taken"
+    )
+    assert await refused("PUT", f"{me}/username", {"username": staff.username}) == (
+        "409 contact_taken"
+    )
+    wrong = {"current_password": "NotTheP4ssword", "new_password": "Another2026pw"}
+    assert await refused("PUT", f"{me}/password", wrong) == "401 invalid_credentials"
+    new_address = {"email": "demo.wang.new@example.com"}
+    sent = await asyncio.to_thread(
+        _checked, document, gateway_url, "POST", f"{me}/email/code", student, new_address
+    )
+    assert sent.status_code == 200, sent.text
+    assert await refused("POST", f"{me}/email/code", new_address) == "429 code_rate_limited"
+    # Failed logins for the account from an unknown device: past the threshold, a captcha.
+    guess = {"identifier": DEMO_STUDENTS[1].username, "password": "NotTheP4ssword"}
+    answers = [
+        await asyncio.to_thread(refusal, "POST", "/api/v1/identity/login", {}, guess)
+        for _ in range(7)
+    ]
+    assert answers[0] == "401 invalid_credentials" and answers[-1] == "429 captcha_required", (
+        answers
+    )
+    # A real order (the fuzzer's random ids never name one): its receipt waits for payment.
+    order = await asyncio.to_thread(
+        _checked,
+        document,
+        gateway_url,
+        "POST",
+        "/api/v1/payment/orders",
+        student,
+        {"purpose": "certification", "reference_id": "contract-refusals"},
+    )
+    assert order.status_code == 201, order.text
+    unpaid = await asyncio.to_thread(
+        _checked,
+        document,
+        gateway_url,
+        "GET",
+        "/api/v1/payment/orders/{order_id}/receipt.pdf",
+        student,
+        None,
+        {"order_id": order.json()["id"]},
+    )
+    assert unpaid.status_code == 409 and unpaid.json()["code"] == "order_not_paid", unpaid.text
+
+
 async def test_the_document_tells_the_truth(
     fuzz_platform: FuzzPlatform, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -295,6 +439,33 @@ async def test_the_document_tells_the_truth(
     }
     # Every operation of the document was fuzzed (none skipped or filtered away).
     assert operations == documented, sorted(documented ^ operations)
+
+
+async def test_a_stale_login_must_reauthenticate(fuzz_platform: FuzzPlatform) -> None:
+    """Past the fresh-login window, changing a login contact without the current password is
+    refused with `reauthentication_required`, as the document says (after the fuzzing, the
+    window has passed already; alone, this waits for it)."""
+    gateway_url = fuzz_platform.gateway.url
+    path = "/api/v1/identity/me/email/code"
+    # A taken address: while the login is fresh the answer is 409 and nothing is sent.
+    taken = {"email": DEMO_STUDENTS[0].email}
+
+    async def stale() -> bool:
+        async with httpx.AsyncClient(base_url=gateway_url, timeout=10) as http:
+            response = await http.post(path, json=taken, headers=fuzz_platform.refused_student)
+        assert response.status_code in (401, 409), response.text
+        return response.status_code == 401
+
+    await wait_until(
+        stale, timeout=FRESH_LOGIN_SECONDS + 30, interval=1.0, message="the login to go stale"
+    )
+    document = await asyncio.to_thread(schemathesis.openapi.from_url, f"{gateway_url}/openapi.json")
+    response = await asyncio.to_thread(
+        _checked, document, gateway_url, "POST", path, fuzz_platform.refused_student, taken
+    )
+    assert response.status_code == 401
+    assert response.json()["code"] == "reauthentication_required"
+    assert [error["field"] for error in response.json()["errors"]] == ["current_password"]
 
 
 async def test_every_operation_declares_its_problems(fuzz_platform: FuzzPlatform) -> None:
