@@ -9,7 +9,6 @@ services' own caps (logins, codes, registrations) live in their databases and st
 """
 
 import asyncio
-import ipaddress
 import logging
 import math
 import time
@@ -58,20 +57,6 @@ _RETRY_STORE_AFTER_SECONDS = 2.0
 
 class BodyTooLarge(Exception):
     """The request body grew past the limit while it was being streamed."""
-
-
-def address_key(address: str) -> str:
-    """The part of a client address that identifies one client: an IPv4 address, or the /64
-    of an IPv6 one (a single subscriber is usually handed a whole /64)."""
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if isinstance(parsed, ipaddress.IPv6Address):
-        if parsed.ipv4_mapped is not None:
-            return str(parsed.ipv4_mapped)
-        return str(ipaddress.IPv6Network(f"{parsed}/64", strict=False))
-    return str(parsed)
 
 
 class RateLimiter:

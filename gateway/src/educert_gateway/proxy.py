@@ -19,7 +19,7 @@ from yarl import URL
 
 from educert_common.auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier
 from educert_common.context import request_id_var
-from educert_common.http.client_ip import TrustedProxies
+from educert_common.http.client_ip import TrustedProxies, address_key
 from educert_common.http.middleware import trusted_id
 from educert_common.http.problems import (
     PROBLEM_CONTENT_TYPE,
@@ -33,7 +33,6 @@ from educert_gateway.limits import (
     BodyTooLarge,
     RateLimiter,
     RedisRateLimiter,
-    address_key,
     retry_after_header,
 )
 

@@ -1,13 +1,11 @@
-"""Rate-limit keys and buckets: IPv6 clients by /64, eviction that never hands out a fresh
-burst, and the shared (Redis) store with its fallback when Redis is away."""
+"""Rate-limit buckets: eviction that never hands out a fresh burst, and the shared (Redis)
+store with its fallback when Redis is away."""
 
 import time
 import uuid
 
-import pytest
-
 from educert_common.testing.processes import free_port
-from educert_gateway.limits import RateLimiter, RedisRateLimiter, address_key
+from educert_gateway.limits import RateLimiter, RedisRateLimiter
 
 
 class FakeClock:
@@ -16,25 +14,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.mark.parametrize(
-    ("first", "second", "same"),
-    [
-        # One IPv6 subscriber gets a whole /64: every address in it is one client.
-        ("2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:fffe", True),
-        ("2001:db8:1:2::1", "2001:db8:1:3::1", False),
-        ("203.0.113.1", "203.0.113.2", False),
-        # An IPv4-mapped IPv6 address is the IPv4 client.
-        ("::ffff:203.0.113.1", "203.0.113.1", True),
-    ],
-)
-def test_addresses_are_keyed_per_client(first: str, second: str, same: bool) -> None:
-    assert (address_key(first) == address_key(second)) is same
-
-
-def test_unreadable_address_is_its_own_key() -> None:
-    assert address_key("unknown") == "unknown"
 
 
 def test_eviction_never_refills_a_busy_bucket() -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from educert_common.http.client_ip import TrustedProxies
+from educert_common.http.client_ip import TrustedProxies, address_key
 
 PROXIES = TrustedProxies(["10.0.0.0/8", "127.0.0.1/32", "::1/128"])
 
@@ -50,3 +50,22 @@ def test_the_forwarded_chain_keeps_only_what_trusted_proxies_said(
     peer: str, forwarded_for: str | None, sent_on: str
 ) -> None:
     assert PROXIES.forward_chain(peer, forwarded_for) == sent_on
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        # One IPv6 subscriber gets a whole /64: every address in it is one client.
+        ("2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:fffe", True),
+        ("2001:db8:1:2::1", "2001:db8:1:3::1", False),
+        ("203.0.113.1", "203.0.113.2", False),
+        # An IPv4-mapped IPv6 address is the IPv4 client.
+        ("::ffff:203.0.113.1", "203.0.113.1", True),
+    ],
+)
+def test_addresses_are_keyed_per_client(first: str, second: str, same: bool) -> None:
+    assert (address_key(first) == address_key(second)) is same
+
+
+def test_unreadable_address_is_its_own_key() -> None:
+    assert address_key("unknown") == "unknown"

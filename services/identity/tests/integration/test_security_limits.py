@@ -356,3 +356,35 @@ async def test_face_passes_only_for_the_account_holder(
             )
         ).scalar_one()
         assert rows == "failed"
+
+
+def fresh_ipv6_subnet() -> str:
+    """A random /64 as the prefix of its addresses (`<prefix>::1`, `<prefix>:ffff::2`)."""
+    n = uuid.uuid4().int
+    return f"2001:db8:{n % 0xFFFF:x}:{(n >> 16) % 0xFFFF:x}"
+
+
+async def test_addresses_of_one_ipv6_subnet_share_the_code_cap(identity_db: Database) -> None:
+    cfg = IdentitySettings(code_daily_cap_per_ip=2)
+    subnet = fresh_ipv6_subnet()
+    await link(identity_db, cfg, f"a{uuid.uuid4().hex[:10]}@example.com", f"{subnet}::1")
+    await link(identity_db, cfg, f"b{uuid.uuid4().hex[:10]}@example.com", f"{subnet}:1::2")
+    with pytest.raises(CodeRateLimited):  # a third address of the same /64
+        await link(identity_db, cfg, f"c{uuid.uuid4().hex[:10]}@example.com", f"{subnet}:ff::3")
+    # Another /64 has its own budget.
+    await link(
+        identity_db, cfg, f"d{uuid.uuid4().hex[:10]}@example.com", f"{fresh_ipv6_subnet()}::1"
+    )
+
+
+async def test_addresses_of_one_ipv6_subnet_share_the_registration_cap(
+    identity_db: Database,
+) -> None:
+    cfg = IdentitySettings(registration_daily_cap_per_ip=2)
+    subnet = fresh_ipv6_subnet()
+    for address in (f"{subnet}::1", f"{subnet}:abcd::2"):
+        async with identity_db.transaction() as session:
+            await registration.count_registration(session, cfg, ip=address)
+    with pytest.raises(RegistrationRateLimited):
+        async with identity_db.transaction() as session:
+            await registration.count_registration(session, cfg, ip=f"{subnet}::ffff")

@@ -5,6 +5,8 @@ the direct peer is trusted, walk the header from the right, skip trusted proxies
 the first other address. A header from an untrusted peer is ignored (anyone can write one);
 an unreadable entry stops the walk (what lies left of it is the client's own claim) and the
 last trusted hop stands for the client.
+
+`address_key` is what per-address limits count by, in the gateway and in the services alike.
 """
 
 import ipaddress
@@ -56,6 +58,20 @@ class TrustedProxies:
         if forwarded_for and peer_address is not None and self.is_trusted(peer_address):
             return f"{forwarded_for}, {peer}"
         return peer
+
+
+def address_key(address: str) -> str:
+    """The part of a client address that identifies one client: an IPv4 address, or the /64
+    of an IPv6 one (a single subscriber is usually handed a whole /64)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 @lru_cache(maxsize=32)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from educert_common.db import utcnow
 from educert_common.errors import Conflict, FieldError, Text
 from educert_common.events.outbox import Outbox
+from educert_common.http.client_ip import address_key
 from educert_common.masking import mask_email, mask_id_number, mask_mobile
 from identity.accounts import passwords
 from identity.accounts.models import AccountStatus, RealnameStatus, Role, User
@@ -63,7 +64,7 @@ async def count_registration(session: AsyncSession, settings: IdentitySettings, 
     await count_and_check(
         session,
         kind="registration",
-        key=ip,
+        key=address_key(ip),
         limit=settings.registration_daily_cap_per_ip,
         error=RegistrationRateLimited,
     )

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from educert_common.db import utcnow
 from educert_common.errors import Conflict, NotFound, Text
 from educert_common.events.outbox import Outbox
+from educert_common.http.client_ip import address_key
 from educert_common.storage import DOCUMENT_TYPES, IMAGE_TYPES, LocalFileStorage, UploadPolicy
 from identity.accounts.models import AccountStatus, RealnameStatus
 from identity.accounts.registration import Registered, register
@@ -46,7 +47,7 @@ async def count_appeal(session: AsyncSession, settings: IdentitySettings, *, ip:
     await count_and_check(
         session,
         kind="appeal",
-        key=ip,
+        key=address_key(ip),
         limit=settings.appeal_daily_cap_per_ip,
         error=AppealRateLimited,
     )

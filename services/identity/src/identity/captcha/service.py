@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from educert_common.crypto import constant_time_equals
 from educert_common.db import utcnow
 from educert_common.errors import DomainError, FieldError, Text, ValidationFailed
+from educert_common.http.client_ip import address_key
 from identity.captcha.adapters import CaptchaAdapter, Challenge, adapter_for
 from identity.captcha.models import CaptchaPass
 from identity.captcha.repository import CaptchaPassRepository
@@ -45,7 +46,7 @@ async def new_challenge(
     await count_and_check(
         session,
         kind="captcha",
-        key=ip,
+        key=address_key(ip),
         limit=settings.captcha_daily_cap_per_ip,
         error=CaptchaRateLimited,
     )

@@ -15,6 +15,7 @@ from educert_common.db import utcnow
 from educert_common.errors import FieldError, Text, ValidationFailed
 from educert_common.events.catalogue import UserRealnameVerified
 from educert_common.events.outbox import Outbox
+from educert_common.http.client_ip import address_key
 from educert_common.masking import mask_id_number
 from identity.accounts.models import RealnameStatus, User
 from identity.accounts.rules import VALID_FROM_CONTEXT, VALID_TO_CONTEXT, id_number_of
@@ -127,7 +128,7 @@ async def verify_realname(
     await count_and_check(
         session,
         kind="realname_ip",
-        key=ip,
+        key=address_key(ip),
         limit=settings.realname_daily_cap_per_ip,
         error=RealnameIpLimited,
     )

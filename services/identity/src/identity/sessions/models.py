@@ -40,7 +40,8 @@ class RefreshToken(Base):
 
 
 class LoginThrottle(Base):
-    """Failed logins per key ("account:<hmac of identifier>" or "ip:<address>")."""
+    """Failed logins per key ("account:<hmac of identifier>", "device:<id>" or
+    "ip:<address key>": an IPv4 address or an IPv6 /64)."""
 
     __tablename__ = "login_throttles"
 

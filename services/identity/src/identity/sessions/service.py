@@ -15,6 +15,7 @@ from educert_common.crypto import constant_time_equals, random_token
 from educert_common.db import utcnow
 from educert_common.errors import DomainError, FieldError, NotFound, Text
 from educert_common.events.outbox import Outbox
+from educert_common.http.client_ip import address_key
 from identity import service as keys
 from identity.accounts import passwords
 from identity.accounts.models import AccountStatus, User
@@ -226,7 +227,7 @@ async def begin_login(
     # Always the same order (the name's key, then the address), so concurrent logins cannot
     # deadlock on each other's rows.
     counted = await reserve_attempt(session, key, now, window=window)
-    address = await reserve_attempt(session, f"ip:{ip}", now, window=window)
+    address = await reserve_attempt(session, f"ip:{address_key(ip)}", now, window=window)
     locked_until = max(
         (r.locked_until for r in (counted, address) if r.locked_until is not None), default=None
     )

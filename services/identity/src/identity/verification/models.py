@@ -30,6 +30,7 @@ class VerificationCode(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     consumed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The client's address key (an IPv4 address or an IPv6 /64), counted against the daily caps.
     ip: Mapped[str] = mapped_column(String(64))
 
 
@@ -48,7 +49,8 @@ class ActivationLink(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # The client address that asked for it (counted with codes against the daily caps).
+    # The key of the client address that asked for it (an IPv4 address or an IPv6 /64),
+    # counted with codes against the daily caps.
     ip: Mapped[str | None] = mapped_column(String(64))
 
 

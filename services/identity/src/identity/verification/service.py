@@ -17,6 +17,7 @@ from educert_common.db import utcnow
 from educert_common.errors import FieldError, Text
 from educert_common.events.catalogue import ActivationLinkIssued, VerificationCodeIssued
 from educert_common.events.outbox import Outbox
+from educert_common.http.client_ip import address_key
 from educert_common.masking import mask_email, mask_mobile
 from identity.accounts.validation import VERIFICATION_CODE_DIGITS
 from identity.config import IdentitySettings
@@ -89,7 +90,7 @@ async def issue_code(
             code_hash=secrets_for(settings).code_hash(str(code_id), code),
             attempts=0,
             expires_at=expires_at,
-            ip=ip,
+            ip=address_key(ip),
         )
     )
     if deliver:
@@ -159,7 +160,9 @@ async def check_send_limits(
             ),
             headers={"Retry-After": "3600"},
         )
-    from_ip = await codes.count_for_ip(ip, day_ago) + await links.count_for_ip(ip, day_ago)
+    # Every address of one IPv6 /64 is one client (as the gateway counts them).
+    key = address_key(ip)
+    from_ip = await codes.count_for_ip(key, day_ago) + await links.count_for_ip(key, day_ago)
     if from_ip >= settings.code_daily_cap_per_ip:
         raise CodeRateLimited(
             Text("Too many codes from this network today", "当前网络今日请求验证码过多"),
@@ -247,7 +250,7 @@ async def issue_activation_link(
         email=email,
         created_at=now,
         expires_at=now + timedelta(hours=settings.activation_link_ttl_hours),
-        ip=ip,
+        ip=address_key(ip),
     )
     await links.add(link)
     expires = int(link.expires_at.timestamp())
