@@ -1,6 +1,6 @@
 """Contacts from the security review: recovery only through verified contacts, unverified
-claims released after a while (no squatting), and a login contact changes only with the
-current password or a fresh login."""
+claims released after a while to whoever proves the contact (no squatting), and a login
+contact changes only with the current password or a fresh login."""
 
 import uuid
 from datetime import timedelta
@@ -18,6 +18,7 @@ from identity.config import IdentitySettings
 from identity.exceptions import ContactTaken, InvalidCredentials, ReauthenticationRequired
 from identity.models import messaging
 from identity.sessions.models import LoginSession
+from identity.staff import service as staff
 from identity.verification.models import Purpose
 
 OUTBOX = Outbox(messaging, source="identity")
@@ -86,45 +87,151 @@ async def test_recovery_goes_only_to_verified_contacts(
     assert error is None and reset is not None and reset.id == user.id
 
 
-async def test_unverified_claims_are_released_after_the_hold(
-    identity_db: Database, make_person: Any
+async def age_claims(database: Database, user_id: uuid.UUID, hours: int) -> None:
+    """Move an account's contact claims, and the codes and links sent for them, into the past."""
+    async with database.transaction() as session:
+        for statement in (
+            "UPDATE users SET email_claimed_at = email_claimed_at - make_interval(hours => :h), "
+            "mobile_claimed_at = mobile_claimed_at - make_interval(hours => :h) WHERE id = :u",
+            "UPDATE activation_links SET created_at = created_at - make_interval(hours => :h) "
+            "WHERE user_id = :u",
+            "UPDATE verification_codes SET created_at = created_at - make_interval(hours => :h) "
+            "WHERE user_id = :u",
+        ):
+            await session.execute(text(statement), {"u": user_id, "h": hours})
+
+
+async def contacts_of(database: Database, user_id: uuid.UUID) -> tuple[str | None, str | None]:
+    async with database.transaction() as session:
+        user = await session.get(User, user_id)
+        assert user is not None
+        return user.email, user.mobile
+
+
+async def test_a_stale_claim_is_released_only_when_the_newcomer_proves_the_contact(
+    identity_db: Database, make_person: Any, outbox: Any
 ) -> None:
     cfg = IdentitySettings(unverified_contact_hold_hours=24)
     squatter = make_person()
     squatted = await register(identity_db, squatter, cfg)
-    owner = make_person()
-    owner.email, owner.mobile = squatter.email, squatter.mobile
-    # Within the hold the unverified claim stands ...
+    owner_person = make_person()
+    owner = await register(identity_db, owner_person, cfg)
+    await age_claims(identity_db, squatted.id, 25)
+    # Registering proves nothing (anyone can type an address): even a stale claim stands.
+    newcomer = make_person()
+    newcomer.email = squatter.email
     with pytest.raises(ContactTaken):
-        await register(identity_db, owner, cfg, now=utcnow() + timedelta(hours=23))
-    # ... after it (the squatter registered, and was sent its code and link, 25 h ago), the
-    # owner registers with their own address and number.
+        await register(identity_db, newcomer, cfg)
+    # Asking for a change sends the code, but the stale claim stays until it comes back ...
     async with identity_db.transaction() as session:
-        for statement in (
-            "UPDATE users SET email_claimed_at = email_claimed_at - interval '25 hours', "
-            "mobile_claimed_at = mobile_claimed_at - interval '25 hours' WHERE id = :u",
-            "UPDATE activation_links SET created_at = created_at - interval '25 hours' "
-            "WHERE user_id = :u",
-            "UPDATE verification_codes SET created_at = created_at - interval '25 hours' "
-            "WHERE user_id = :u",
-        ):
-            await session.execute(text(statement), {"u": squatted.id})
-    user = await register(identity_db, owner, cfg)
-    assert user.email == owner.email and user.mobile == owner.mobile
-    async with identity_db.transaction() as session:
-        released = await session.get(User, squatted.id)
-        assert released is not None and released.email is None and released.mobile is None
-    # A verified contact is never released.
-    holder = make_person()
-    verified = await register(identity_db, holder, cfg)
-    async with identity_db.transaction() as session:
-        await session.execute(
-            update(User).where(User.id == verified.id).values(email_verified=True)
+        await contacts.request_email_change(
+            session,
+            OUTBOX,
+            cfg,
+            user_id=str(owner.id),
+            email=squatter.email,
+            ip=fresh_ip(),
+            current_password=owner_person.password,
         )
-    late = make_person()
-    late.email = holder.email
+    async with identity_db.transaction() as session:
+        await contacts.request_mobile_change(
+            session,
+            OUTBOX,
+            cfg,
+            user_id=str(owner.id),
+            mobile=squatter.mobile,
+            ip=fresh_ip(),
+            current_password=owner_person.password,
+        )
+    assert await contacts_of(identity_db, squatted.id) == (squatter.email, squatter.mobile)
+    # ... and is released once the newcomer proves the contact with its code.
+    async with identity_db.transaction() as session:
+        changed, error = await contacts.confirm_email_change(
+            session,
+            OUTBOX,
+            cfg,
+            user_id=str(owner.id),
+            email=squatter.email,
+            code=await outbox.code(squatter.email, "change_email"),
+        )
+    assert error is None and changed is not None and changed.email == squatter.email
+    async with identity_db.transaction() as session:
+        changed, error = await contacts.confirm_mobile_change(
+            session,
+            OUTBOX,
+            cfg,
+            user_id=str(owner.id),
+            mobile=squatter.mobile,
+            code=await outbox.code(squatter.mobile, "change_mobile"),
+        )
+    assert error is None and changed is not None and changed.mobile == squatter.mobile
+    assert await contacts_of(identity_db, squatted.id) == (None, None)
+
+
+async def test_a_fresh_or_verified_claim_is_never_released(
+    identity_db: Database, make_person: Any
+) -> None:
+    cfg = IdentitySettings(unverified_contact_hold_hours=24)
+    holder = make_person()
+    held = await register(identity_db, holder, cfg)
+    owner_person = make_person()
+    owner = await register(identity_db, owner_person, cfg)
+
+    async def claim_email(now: Any) -> Any:
+        async with identity_db.transaction() as session:
+            return await contacts.request_email_change(
+                session,
+                OUTBOX,
+                cfg,
+                user_id=str(owner.id),
+                email=holder.email,
+                ip=fresh_ip(),
+                current_password=owner_person.password,
+                now=now,
+            )
+
+    with pytest.raises(ContactTaken):  # within the hold
+        await claim_email(utcnow() + timedelta(hours=23))
+    async with identity_db.transaction() as session:
+        await session.execute(update(User).where(User.id == held.id).values(email_verified=True))
+    with pytest.raises(ContactTaken):  # verified
+        await claim_email(utcnow() + timedelta(days=400))
+    assert (await contacts_of(identity_db, held.id))[0] == holder.email
+
+
+async def test_a_staff_address_without_a_password_is_never_released(
+    identity_db: Database, make_person: Any
+) -> None:
+    """Staff (and the first admin) set their first password through their unverified
+    address: nobody else can take it meanwhile, however long it waits."""
+    cfg = IdentitySettings(unverified_contact_hold_hours=24)
+    email = f"staff{uuid.uuid4().hex[:10]}@example.com"
+    async with identity_db.transaction() as session:
+        staff_user = await staff.create_staff(
+            session,
+            OUTBOX,
+            actor="system",
+            actor_is_admin=True,
+            role="reviewer",
+            email=email,
+            username=f"s{uuid.uuid4().hex[:10]}",
+            institution_id=None,
+        )
+    await age_claims(identity_db, staff_user.id, 400 * 24)
+    owner_person = make_person()
+    owner = await register(identity_db, owner_person, cfg)
     with pytest.raises(ContactTaken):
-        await register(identity_db, late, cfg, now=utcnow() + timedelta(days=400))
+        async with identity_db.transaction() as session:
+            await contacts.request_email_change(
+                session,
+                OUTBOX,
+                cfg,
+                user_id=str(owner.id),
+                email=email,
+                ip=fresh_ip(),
+                current_password=owner_person.password,
+            )
+    assert (await contacts_of(identity_db, staff_user.id))[0] == email
 
 
 async def logged_in(database: Database, user: User, *, minutes_ago: int) -> str:

@@ -21,7 +21,12 @@ from identity.accounts.rules import (
 from identity.accounts.schemas import (
     CodeSent,
 )
-from identity.accounts.service import announce_contacts, get_user, holder_of
+from identity.accounts.service import (
+    announce_contacts,
+    claim_holds,
+    get_user,
+    release_stale_claim,
+)
 from identity.accounts.validation import (
     Problems,
     check_email,
@@ -162,8 +167,9 @@ async def request_email_change(
     now = now or utcnow()
     user = await get_user(session, user_id)
     await _confirm_owner(session, settings, user, current_password, session_id, now)
+    # Asking proves nothing: a stale claim is only released when the code comes back.
     holder = await UserRepository(session).by_email(new_email)
-    if await holder_of(session, outbox, settings, holder, "email", now):
+    if claim_holds(settings, holder, "email", now):
         raise _email_taken()
     issued = await verification.issue_code(
         session,
@@ -202,7 +208,7 @@ async def confirm_email_change(
     if (
         other is not None
         and other.id != user.id
-        and await holder_of(session, outbox, settings, other, "email", utcnow())
+        and not await release_stale_claim(session, outbox, settings, other, "email", utcnow())
     ):
         raise _email_taken()
     old = user.email
@@ -244,7 +250,7 @@ async def request_mobile_change(
     user = await get_user(session, user_id)
     await _confirm_owner(session, settings, user, current_password, session_id, now)
     holder = await UserRepository(session).by_mobile(checked.number)
-    if await holder_of(session, outbox, settings, holder, "mobile", now):
+    if claim_holds(settings, holder, "mobile", now):
         raise _mobile_taken()
     if checked.is_mainland:
         channel, destination = "sms", checked.number
@@ -296,7 +302,7 @@ async def confirm_mobile_change(
     if (
         other is not None
         and other.id != user.id
-        and await holder_of(session, outbox, settings, other, "mobile", utcnow())
+        and not await release_stale_claim(session, outbox, settings, other, "mobile", utcnow())
     ):
         raise _mobile_taken()
     old, old_mainland = user.mobile, user.mobile_is_mainland

@@ -26,7 +26,7 @@ from identity.accounts.schemas import (
     Notice,
     RegistrationRequest,
 )
-from identity.accounts.service import announce_contacts, get_user, holder_of
+from identity.accounts.service import announce_contacts, get_user
 from identity.accounts.validation import (
     IdentityInput,
     Problems,
@@ -108,11 +108,12 @@ async def register(
 
     now = now or utcnow()
     users = UserRepository(session)
-    if await holder_of(session, outbox, settings, await users.by_email(email), "email", now):
+    # Registering proves no contact (anyone can type any address), so it never releases a
+    # claim, however stale: the newcomer registers with another contact and moves to this one
+    # through the change flow, whose code proves it and releases the stale claim.
+    if await users.by_email(email) is not None:
         raise taken("email", "This e-mail address is already registered", "该邮箱已被注册")
-    if await holder_of(
-        session, outbox, settings, await users.by_mobile(mobile.number), "mobile", now
-    ):
+    if await users.by_mobile(mobile.number) is not None:
         raise taken(
             "mobile",
             "This mobile number is registered to another account: register with another number "

@@ -47,24 +47,42 @@ async def announce_contacts(session: AsyncSession, outbox: Outbox, user: User) -
     )
 
 
-async def holder_of(
+def claim_holds(
+    settings: IdentitySettings,
+    holder: User | None,
+    contact: Literal["email", "mobile"],
+    now: datetime,
+) -> bool:
+    """Whether `holder` (the account with this contact, if any) keeps it against a newcomer:
+    a verified contact, an unverified one claimed less than `unverified_contact_hold_hours`
+    ago, and the e-mail of an account without a password (staff and the first admin set
+    their first password through it) always hold. Only a stale unverified claim gives way."""
+    if holder is None:
+        return False
+    if contact == "email" and holder.password_hash is None:
+        return True
+    verified = holder.email_verified if contact == "email" else holder.mobile_verified
+    claimed_at = holder.email_claimed_at if contact == "email" else holder.mobile_claimed_at
+    hold = timedelta(hours=settings.unverified_contact_hold_hours)
+    return verified or claimed_at is None or now - claimed_at < hold
+
+
+async def release_stale_claim(
     session: AsyncSession,
     outbox: Outbox,
     settings: IdentitySettings,
     holder: User | None,
     contact: Literal["email", "mobile"],
     now: datetime,
-) -> User | None:
-    """The account holding a contact, or None when there is none or its claim was released:
-    an unverified contact held longer than `unverified_contact_hold_hours` is taken off that
-    account (it is told through its other contacts, and audited)."""
+) -> bool:
+    """Take a stale unverified contact off `holder` for a newcomer who has just proven it
+    (call only after the newcomer's code checked out); False when the claim still holds.
+    The holder is told through its other contacts, and the release is audited."""
     if holder is None:
-        return None
-    verified = holder.email_verified if contact == "email" else holder.mobile_verified
+        return True
+    if claim_holds(settings, holder, contact, now):
+        return False
     claimed_at = holder.email_claimed_at if contact == "email" else holder.mobile_claimed_at
-    hold = timedelta(hours=settings.unverified_contact_hold_hours)
-    if verified or claimed_at is None or now - claimed_at < hold:
-        return holder
     released = holder.email if contact == "email" else holder.mobile
     if contact == "email":
         holder.email, holder.email_claimed_at = None, None
@@ -83,7 +101,7 @@ async def holder_of(
             "claimed_at": claimed_at,
         },
     )
-    return None
+    return True
 
 
 async def count_password_check(
