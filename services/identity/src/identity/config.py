@@ -48,6 +48,9 @@ class IdentitySettings(ServiceSettings):
     # A key's failure count starts again when its last failure is older than this, so the
     # lock does not grow forever from one guess an hour; keep it below lockout_max_seconds.
     lockout_window_seconds: int = Field(default=900, ge=1)
+    # A device token (known device) counts for this long after its login, and never past a
+    # password change.
+    device_token_ttl_days: int = Field(default=90, ge=1, le=400)
     # Past `lockout_threshold` failures on an account, a client without a device token of that
     # account must solve a captcha per attempt (no hard lock that anyone could keep engaged).
     # "development" is the built-in slider adapter (refused in production); "disabled" offers

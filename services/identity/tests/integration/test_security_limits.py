@@ -14,7 +14,7 @@ from sqlalchemy import select, text, update
 from educert_common.db import Database, utcnow
 from educert_common.errors import DomainError
 from educert_common.events.outbox import Outbox
-from identity.accounts import registration
+from identity.accounts import recovery, registration
 from identity.accounts.models import User
 from identity.accounts.schemas import RegistrationRequest
 from identity.config import IdentitySettings
@@ -38,6 +38,7 @@ from identity.sessions import service as sessions
 from identity.sessions.models import LoginThrottle
 from identity.sessions.repository import lock_key, reserve_attempt
 from identity.verification import service as verification
+from identity.verification.models import Purpose
 
 OUTBOX = Outbox(messaging, source="identity")
 
@@ -388,3 +389,55 @@ async def test_addresses_of_one_ipv6_subnet_share_the_registration_cap(
     with pytest.raises(RegistrationRateLimited):
         async with identity_db.transaction() as session:
             await registration.count_registration(session, cfg, ip=f"{subnet}::ffff")
+
+
+async def counted_on(database: Database, cfg: IdentitySettings, person: Any, token: str) -> str:
+    """The key a login with `token` is counted on ("device:..." for a known device)."""
+    async with database.transaction() as session:
+        counted = await sessions.begin_login(
+            session, cfg, identifier=person.email, ip=fresh_ip(), device_token=token
+        )
+        return counted.key
+
+
+async def test_a_device_token_from_before_a_password_reset_is_unknown(
+    identity_db: Database, make_person: Any, outbox: Any
+) -> None:
+    cfg = IdentitySettings()
+    person = make_person()
+    await registered(identity_db, person, cfg)
+    pair = await attempt(identity_db, cfg, person.email, person.password, fresh_ip())
+    assert pair.device_token
+    assert (await counted_on(identity_db, cfg, person, pair.device_token)).startswith("device:")
+    async with identity_db.transaction() as session:
+        await recovery.request_recovery_code(
+            session,
+            OUTBOX,
+            cfg,
+            purpose=Purpose.RESET_PASSWORD,
+            raw_destination=person.mobile,
+            ip=fresh_ip(),
+        )
+    code = await outbox.code(person.mobile, "reset_password")
+    async with identity_db.transaction() as session:
+        reset, error = await recovery.reset_password(
+            session,
+            OUTBOX,
+            cfg,
+            raw_destination=person.mobile,
+            code=code,
+            new_password="N3wPassw0rd",
+        )
+    assert error is None and reset is not None
+    # Whoever kept the old device token is an unknown device now: counted on the account.
+    assert (await counted_on(identity_db, cfg, person, pair.device_token)).startswith("account:")
+
+
+async def test_device_tokens_expire(identity_db: Database, make_person: Any) -> None:
+    cfg = IdentitySettings(device_token_ttl_days=90)
+    person = make_person()
+    user = await registered(identity_db, person, cfg)
+    pair = await attempt(identity_db, cfg, person.email, person.password, fresh_ip())
+    now = utcnow()
+    assert sessions.device_of(cfg, user, pair.device_token, now=now + timedelta(days=89))
+    assert sessions.device_of(cfg, user, pair.device_token, now=now + timedelta(days=91)) is None

@@ -6,7 +6,7 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from hashlib import sha256
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,8 +44,10 @@ from identity.sessions.repository import (
 logger = logging.getLogger(__name__)
 
 MAINLAND_MOBILE = re.compile(r"^(?:\+86|0086)?(1[3-9]\d{9})$")
-DEVICE_TOKEN_VERSION = "d1"
+DEVICE_TOKEN_VERSION = "d2"
 DEVICE_ID = re.compile(r"[0-9a-f]{32}")
+ISSUED_AT = re.compile(r"[0-9]{1,12}")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -153,27 +155,58 @@ async def _tokens_for(
     return TokenPair(access, settings.access_token_ttl_seconds, refresh, remaining, login.id)
 
 
-def _device_signature(settings: IdentitySettings, user_id: uuid.UUID, device_id: str) -> str:
-    message = f"{DEVICE_TOKEN_VERSION}.{user_id}.{device_id}".encode()
+def _password_version(user: User) -> str:
+    """What changes with every password change: its time, to the microsecond."""
+    changed = user.password_changed_at
+    return "none" if changed is None else str((changed - EPOCH) // timedelta(microseconds=1))
+
+
+def _device_signature(
+    settings: IdentitySettings, user: User, device_id: str, issued_at: str
+) -> str:
+    message = (
+        f"{DEVICE_TOKEN_VERSION}.{user.id}.{device_id}.{issued_at}.{_password_version(user)}"
+    ).encode()
     digest = hmac.new(secrets_for(settings).device_key, message, sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def issue_device_token(settings: IdentitySettings, user_id: uuid.UUID) -> str:
+def issue_device_token(settings: IdentitySettings, user: User) -> str:
     """A device token for a successful login (OWASP's "device cookie"): signed, bound to the
-    account, so failures from this device are counted on the device, not the account."""
+    account, its current password and its issue time, so failures from this device are
+    counted on the device, not the account, until the password changes or
+    `device_token_ttl_days` pass."""
     device_id = uuid.uuid4().hex
-    return f"{DEVICE_TOKEN_VERSION}.{device_id}.{_device_signature(settings, user_id, device_id)}"
+    issued_at = str(int(utcnow().timestamp()))
+    signature = _device_signature(settings, user, device_id, issued_at)
+    return f"{DEVICE_TOKEN_VERSION}.{device_id}.{issued_at}.{signature}"
 
 
-def device_of(settings: IdentitySettings, user: User | None, token: str | None) -> str | None:
-    """The device id of a valid token of this account; None for anything else (unknown)."""
+def device_of(
+    settings: IdentitySettings,
+    user: User | None,
+    token: str | None,
+    *,
+    now: datetime | None = None,
+) -> str | None:
+    """The device id of a valid token of this account; None for anything else (unknown):
+    another account's, forged, older than `device_token_ttl_days`, or issued before the
+    account's password last changed."""
     if user is None or not token:
         return None
     parts = token.strip().split(".")
-    if len(parts) != 3 or parts[0] != DEVICE_TOKEN_VERSION or not DEVICE_ID.fullmatch(parts[1]):
+    if (
+        len(parts) != 4
+        or parts[0] != DEVICE_TOKEN_VERSION
+        or not DEVICE_ID.fullmatch(parts[1])
+        or not ISSUED_AT.fullmatch(parts[2])
+    ):
         return None
-    if not constant_time_equals(_device_signature(settings, user.id, parts[1]), parts[2]):
+    if not constant_time_equals(_device_signature(settings, user, parts[1], parts[2]), parts[3]):
+        return None
+    issued_at = datetime.fromtimestamp(int(parts[2]), tz=UTC)
+    age = (now or utcnow()) - issued_at
+    if age > timedelta(days=settings.device_token_ttl_days) or age < -timedelta(minutes=5):
         return None
     return parts[1]
 
@@ -303,7 +336,7 @@ async def finish_login(
         subject_id=pair.session_id,
         after={"ip": ip, "known_device": attempt.device_token is not None},
     )
-    device_token = attempt.device_token or issue_device_token(settings, user.id)
+    device_token = attempt.device_token or issue_device_token(settings, user)
     return replace(pair, device_token=device_token), None
 
 
