@@ -155,3 +155,44 @@ async def test_an_unknown_device_past_the_threshold_must_solve_the_captcha(
         )
         assert passed.status_code == 200, passed.text
         assert passed.json()["device_token"]
+
+
+async def test_only_wrong_current_passwords_count_against_the_cap(stack: Any, onboard: Any) -> None:
+    user = await onboard()
+    url = f"{stack.identity.url}/api/v1/identity/me/password"
+    headers = {"Authorization": f"Bearer {user.access}"}
+    password = user.person.password
+    async with httpx.AsyncClient(timeout=60) as http:
+        # The owner changing the password more often than the threshold is never locked out.
+        for round_ in range(ACCOUNT_THRESHOLD + 1):
+            new_password = f"Chang3d{round_}x"
+            changed = await http.put(
+                url,
+                headers=headers,
+                json={"current_password": password, "new_password": new_password},
+            )
+            assert changed.status_code == 200, (round_, changed.text)
+            password = new_password
+        # Wrong current passwords are still capped, and the cap then holds for everyone.
+        wrong = {"current_password": "Wrong1234x", "new_password": "Another9x"}
+        for _ in range(ACCOUNT_THRESHOLD):
+            assert (await http.put(url, headers=headers, json=wrong)).status_code == 401
+        refused = await http.put(url, headers=headers, json=wrong)
+        assert (refused.status_code, refused.json()["code"]) == (429, "login_locked")
+        right = {"current_password": password, "new_password": "Another9x"}
+        assert (await http.put(url, headers=headers, json=right)).status_code == 429
+
+
+async def test_parallel_wrong_current_passwords_get_at_most_the_cap(
+    stack: Any, onboard: Any
+) -> None:
+    user = await onboard()
+    url = f"{stack.identity.url}/api/v1/identity/me/password"
+    headers = {"Authorization": f"Bearer {user.access}"}
+    wrong = {"current_password": "Wrong1234x", "new_password": "Another9x"}
+    async with httpx.AsyncClient(timeout=60) as http:
+        responses = await asyncio.gather(
+            *(http.put(url, headers=headers, json=wrong) for _ in range(20))
+        )
+    outcomes = Counter(r.status_code for r in responses)
+    assert outcomes[401] == ACCOUNT_THRESHOLD and outcomes[429] == 20 - ACCOUNT_THRESHOLD, outcomes

@@ -138,15 +138,19 @@ async def change_username(
     return rules.me_view(user, settings)
 
 
-async def _count_password_check(
+async def _check_current_password(
     database: DatabaseDep, settings: SettingsDep, user_id: str, password: str | None
 ) -> None:
-    """A current password sent with a request is a guess an access-token holder could
-    repeat: count it (committed first) against the account's login threshold."""
+    """A current password sent with a request is checked first, in its own committed
+    transaction, so that a wrong one stays counted against the account's cap."""
     if password is None:
         return
-    async with database.transaction() as counting:
-        await service.count_password_check(counting, settings, user_id=user_id)
+    async with database.transaction() as checking:
+        wrong = await service.check_current_password(
+            checking, settings, user_id=user_id, password=password
+        )
+    if wrong is not None:
+        raise wrong
 
 
 @router.post("/me/email/code", responses=problems(404, 409, 429), response_model=CodeSent)
@@ -162,7 +166,7 @@ async def request_email_change(
 ) -> CodeSent:
     """Send a code to a new e-mail address; needs `current_password` unless this session
     logged in a few minutes ago."""
-    await _count_password_check(database, settings, principal.subject, body.current_password)
+    await _check_current_password(database, settings, principal.subject, body.current_password)
     return await contacts.request_email_change(
         session,
         outbox,
@@ -206,7 +210,7 @@ async def request_mobile_change(
 ) -> CodeSent:
     """Send a code to a new mobile number (a foreign number: to the verified e-mail); needs
     `current_password` unless this session logged in a few minutes ago."""
-    await _count_password_check(database, settings, principal.subject, body.current_password)
+    await _check_current_password(database, settings, principal.subject, body.current_password)
     return await contacts.request_mobile_change(
         session,
         outbox,
@@ -248,7 +252,7 @@ async def change_password(
     settings: SettingsDep,
 ) -> Done:
     """Change the password; every other session of the caller is revoked."""
-    await _count_password_check(database, settings, principal.subject, body.current_password)
+    await _check_current_password(database, settings, principal.subject, body.current_password)
     await profile.change_password(
         session,
         outbox,

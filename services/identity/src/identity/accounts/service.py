@@ -7,16 +7,17 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from educert_common.errors import NotFound
+from educert_common.errors import FieldError, NotFound, Text
 from educert_common.events.catalogue import UserContactsChanged
 from educert_common.events.outbox import Outbox
 from educert_common.masking import mask_email, mask_mobile
+from identity.accounts import passwords
 from identity.accounts.models import AccountStatus, User
 from identity.accounts.repository import UserRepository
 from identity.base import audit
 from identity.config import IdentitySettings
-from identity.exceptions import LoginLocked
-from identity.limits.service import count_and_check
+from identity.exceptions import InvalidCredentials, LoginLocked
+from identity.limits.service import check_limit, count_action
 
 
 async def get_user(session: AsyncSession, user_id: str | uuid.UUID, *, lock: bool = False) -> User:
@@ -104,13 +105,15 @@ async def release_stale_claim(
     return True
 
 
-async def count_password_check(
-    session: AsyncSession, settings: IdentitySettings, *, user_id: str
-) -> None:
-    """A current password sent with a request is a guess an access-token holder could
-    repeat: count it against the account's login threshold (the caller commits the count
-    before checking the password)."""
-    await count_and_check(
+async def check_current_password(
+    session: AsyncSession, settings: IdentitySettings, *, user_id: str, password: str
+) -> InvalidCredentials | None:
+    """Check a current password sent with a request, and count it only when it is wrong: a
+    guess an access-token holder could repeat, capped at the account's login threshold per
+    window (then 429 `login_locked`). The account's lock is held from the cap check through
+    the count, so concurrent wrong guesses cannot slip past the cap. The error is returned,
+    not raised, so the caller commits the count before answering with it."""
+    await check_limit(
         session,
         kind="password_check",
         key=user_id,
@@ -118,3 +121,9 @@ async def count_password_check(
         window=timedelta(seconds=settings.lockout_window_seconds),
         error=LoginLocked,
     )
+    user = await get_user(session, user_id)
+    if await passwords.verify_password(user.password_hash, password, settings):
+        return None
+    await count_action(session, kind="password_check", key=user_id)
+    message = Text("The current password is wrong", "当前密码错误")
+    return InvalidCredentials(message, errors=[FieldError("current_password", "wrong", message)])
