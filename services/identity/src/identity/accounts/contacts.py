@@ -5,6 +5,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Literal
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from educert_common.db import utcnow
@@ -215,7 +216,11 @@ async def confirm_email_change(
     user.email = new_email
     user.email_verified = True
     user.email_claimed_at = utcnow()
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:
+        # Another account took the address between the check above and this write.
+        raise _email_taken() from None
     await _record_contact_change(
         session,
         outbox,
@@ -310,7 +315,11 @@ async def confirm_mobile_change(
     user.mobile_is_mainland = checked.is_mainland
     user.mobile_verified = checked.is_mainland
     user.mobile_claimed_at = utcnow()
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:
+        # Another account took the number between the check above and this write.
+        raise _mobile_taken() from None
     notice: tuple[Literal["sms", "email"], str] | None = None
     if old and old != checked.number:
         notice = ("sms", old) if old_mainland else ("email", user.email) if user.email else None
