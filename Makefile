@@ -5,7 +5,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 
 .PHONY: run test install admin check-infra migrate lint format bench bench-gateway bench-events \
-	bench-identity bench-notification bench-payment bench-receipts clean
+	bench-identity bench-notification bench-notification-render bench-payment bench-receipts clean
 
 ## install: create the virtual environment and install the whole workspace from uv.lock
 ## (and Debian's chromium for the /docs browser test, when running as root with apt-get)
@@ -63,6 +63,9 @@ bench-identity: install
 bench-notification: install
 	@$(PYTHON) bench/notification_delivery.py
 
+bench-notification-render: install
+	@$(PYTHON) bench/notification_render.py
+
 bench-payment: install
 	@$(PYTHON) bench/payment_flow.py
 
@@ -70,7 +73,8 @@ bench-receipts: install
 	@$(PYTHON) bench/receipt_pdf.py
 
 ## bench: every benchmark, one after the other (several minutes; results in bench/results/)
-bench: bench-gateway bench-events bench-identity bench-notification bench-payment bench-receipts
+bench: bench-gateway bench-events bench-identity bench-notification bench-notification-render \
+	bench-payment bench-receipts
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
