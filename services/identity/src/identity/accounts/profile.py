@@ -5,7 +5,6 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from educert_common.db import utcnow
 from educert_common.errors import FieldError, NotFound, Text
 from educert_common.events.outbox import Outbox
 from identity.accounts import passwords
@@ -19,7 +18,7 @@ from identity.accounts.rules import (
 from identity.accounts.schemas import (
     IdentityCorrection,
 )
-from identity.accounts.service import get_user
+from identity.accounts.service import get_user, set_password
 from identity.accounts.validation import (
     IdentityInput,
     Problems,
@@ -33,7 +32,6 @@ from identity.exceptions import (
     InvalidCredentials,
     RealnameLocked,
 )
-from identity.sessions.service import revoke_all_sessions
 
 
 async def correct_identity(
@@ -121,22 +119,13 @@ async def change_password(
     if not await passwords.verify_password(user.password_hash, current_password, settings):
         message = Text("The current password is wrong", "当前密码错误")
         raise InvalidCredentials(message, errors=[FieldError("current_password", "wrong", message)])
-    user.password_hash = await passwords.hash_password(checked, settings)
-    user.password_changed_at = utcnow()
-    await session.flush()
-    await audit(
-        session,
-        actor=str(user.id),
-        action="password.changed",
-        subject_type="user",
-        subject_id=user.id,
-    )
-    await revoke_all_sessions(
+    await set_password(
         session,
         outbox,
         settings,
-        user_id=user.id,
-        reason="password_changed",
-        keep=uuid.UUID(keep_session_id) if keep_session_id else None,
+        user,
+        checked,
+        action="password.changed",
+        keep_session=uuid.UUID(keep_session_id) if keep_session_id else None,
     )
     return user

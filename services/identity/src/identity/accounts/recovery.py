@@ -5,16 +5,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from educert_common.db import utcnow
 from educert_common.events.outbox import Outbox
 from educert_common.masking import mask_email, mask_mobile
-from identity.accounts import passwords
 from identity.accounts.models import AccountStatus, Role, User
 from identity.accounts.repository import UserRepository
 from identity.accounts.schemas import (
     CodeSent,
     FoundAccount,
 )
+from identity.accounts.service import set_password
 from identity.accounts.validation import (
     Problems,
     check_email,
@@ -23,7 +22,6 @@ from identity.accounts.validation import (
 )
 from identity.base import audit
 from identity.config import IdentitySettings
-from identity.sessions.service import revoke_all_sessions
 from identity.verification import service as verification
 from identity.verification.models import Purpose
 
@@ -138,17 +136,7 @@ async def reset_password(
     )
     if user is None:
         return None, error
-    user.password_hash = await passwords.hash_password(checked, settings)
-    user.password_changed_at = utcnow()
-    await session.flush()
-    await audit(
-        session,
-        actor=str(user.id),
-        action="password.reset",
-        subject_type="user",
-        subject_id=user.id,
-    )
-    await revoke_all_sessions(session, outbox, settings, user_id=user.id, reason="password_reset")
+    await set_password(session, outbox, settings, user, checked, action="password.reset")
     return user, None
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from educert_common.db import utcnow
 from educert_common.errors import FieldError, NotFound, Text
 from educert_common.events.catalogue import UserContactsChanged
 from educert_common.events.outbox import Outbox
@@ -18,6 +19,7 @@ from identity.base import audit
 from identity.config import IdentitySettings
 from identity.exceptions import InvalidCredentials, LoginLocked
 from identity.limits.service import check_limit, count_action
+from identity.sessions.service import revoke_all_sessions
 
 
 async def get_user(session: AsyncSession, user_id: str | uuid.UUID, *, lock: bool = False) -> User:
@@ -31,6 +33,28 @@ async def get_user(session: AsyncSession, user_id: str | uuid.UUID, *, lock: boo
     if user is None or user.status != AccountStatus.ACTIVE:
         raise NotFound()
     return user
+
+
+async def set_password(
+    session: AsyncSession,
+    outbox: Outbox,
+    settings: IdentitySettings,
+    user: User,
+    checked_password: str,
+    *,
+    action: str,
+    keep_session: uuid.UUID | None = None,
+) -> None:
+    """Store a new (already checked) password, audit it as `action`, and revoke every session
+    but `keep_session`: whoever held the old password loses what it opened."""
+    user.password_hash = await passwords.hash_password(checked_password, settings)
+    user.password_changed_at = utcnow()
+    await session.flush()
+    await audit(session, actor=str(user.id), action=action, subject_type="user", subject_id=user.id)
+    reason = action.replace(".", "_")
+    await revoke_all_sessions(
+        session, outbox, settings, user_id=user.id, reason=reason, keep=keep_session
+    )
 
 
 async def announce_contacts(session: AsyncSession, outbox: Outbox, user: User) -> None:
