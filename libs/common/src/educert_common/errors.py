@@ -1,6 +1,6 @@
 """Typed domain errors. Services raise these; one handler turns them into problem responses."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from educert_common.i18n import Language
@@ -98,3 +98,17 @@ class ServiceUnavailable(DomainError):
     status = 503
     code = "service_unavailable"
     title = Text("Temporarily unavailable", "暂时无法提供服务")
+
+
+@dataclass
+class Problems:
+    """FieldErrors collected while checking one request."""
+
+    errors: list[FieldError] = field(default_factory=list)
+
+    def add(self, name: str, code: str, en: str, zh: str) -> None:
+        self.errors.append(FieldError(name, code, Text(en, zh)))
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationFailed(errors=self.errors)

@@ -1,10 +1,13 @@
-"""The declarative base and messaging tables shared by the records service's sub-packages
-(their models import `Base` from here; `records.models` gathers every table for Alembic)."""
+"""The declarative base, messaging tables, idempotency store and audit log shared by the records
+service's sub-packages (their models import `Base` from here; `records.models` gathers every
+table for Alembic)."""
 
 from sqlalchemy.orm import DeclarativeBase
 
+from educert_common.audit import AuditLog
 from educert_common.db import service_metadata
 from educert_common.events.tables import MessagingTables
+from educert_common.idempotency import IdempotencyStore
 
 
 class Base(DeclarativeBase):
@@ -12,3 +15,5 @@ class Base(DeclarativeBase):
 
 
 messaging = MessagingTables.define(Base.metadata)
+idempotency = IdempotencyStore.define(Base.metadata)
+audit = AuditLog.define(Base.metadata)

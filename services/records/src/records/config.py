@@ -1,5 +1,6 @@
 """Settings of the records service (environment variables prefixed RECORDS_)."""
 
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from educert_common.settings import ServiceSettings
@@ -10,3 +11,34 @@ class RecordsSettings(ServiceSettings):
 
     service_name: str = "records"
     port: int = 8002
+
+    # Encrypts ID numbers at rest (AES-256-GCM, key derived with HKDF). Production refuses
+    # this default because it contains the development marker. The keyed hash beside each
+    # number uses the platform's EDUCERT_ID_NUMBER_INDEX_SECRET, shared with identity.
+    personal_data_secret: str = "dev-only-records-personal-data-secret"
+    # Key ring of that encryption (see docs/records.md, "Rotating the personal-data key").
+    personal_data_key_id: int = Field(default=1, ge=1, le=255)
+    personal_data_retired_secrets: dict[int, str] = Field(default_factory=dict)
+
+    # Institutions report records of students enrolled or graduated since this year.
+    earliest_record_year: int = Field(default=1991, ge=1949, le=2100)
+
+    @field_validator("personal_data_retired_secrets")
+    @classmethod
+    def _check_retired_key_ids(cls, value: dict[int, str]) -> dict[int, str]:
+        for key_id, secret in value.items():
+            if not 1 <= key_id <= 255 or not secret:
+                raise ValueError(
+                    "RECORDS_PERSONAL_DATA_RETIRED_SECRETS maps key ids 1-255 to non-empty "
+                    f"secrets (got id {key_id})"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _current_key_is_not_retired(self) -> "RecordsSettings":
+        if self.personal_data_key_id in self.personal_data_retired_secrets:
+            raise ValueError(
+                f"RECORDS_PERSONAL_DATA_KEY_ID={self.personal_data_key_id} is also listed in "
+                "RECORDS_PERSONAL_DATA_RETIRED_SECRETS: give the new secret a new id"
+            )
+        return self

@@ -7,8 +7,8 @@ from fastapi import FastAPI
 from educert_common.app import ServiceDefinition, create_service_app
 from records import __doc__ as SERVICE_DESCRIPTION
 from records import api, events
+from records.base import messaging
 from records.config import RecordsSettings
-from records.models import messaging
 
 DEFINITION = ServiceDefinition(
     name="records",

@@ -1,6 +1,25 @@
 """Every table of the records service's own database, so that `Base.metadata` (used by
 Alembic) knows all of them; tables are defined in the sub-packages, on `records.base`."""
 
-from records.base import Base, messaging
+from records.academic.models import (
+    DegreeRecord,
+    QualificationRecord,
+    RecordVersion,
+    StatusChange,
+    StudentStatusRecord,
+)
+from records.base import Base, audit, idempotency, messaging
+from records.institutions.models import Institution
 
-__all__ = ["Base", "messaging"]
+__all__ = [
+    "Base",
+    "DegreeRecord",
+    "Institution",
+    "QualificationRecord",
+    "RecordVersion",
+    "StatusChange",
+    "StudentStatusRecord",
+    "audit",
+    "idempotency",
+    "messaging",
+]

@@ -211,6 +211,95 @@ class OrderRefunded(Event):
     refunded_total_fen: int
 
 
+# records -------------------------------------------------------------------------------------
+
+RecordKind = Literal["student_status", "qualification", "degree"]
+
+
+@catalogued
+class RecordReported(Event):
+    """An institution reported a record or a new version of one (one by one or by import)."""
+
+    event_type = "records.record.reported"
+
+    record_id: UUID
+    kind: RecordKind
+    institution_id: str
+    version: int
+    # The account the record is bound to, if any (its student hears of the change).
+    owner_id: UUID | None = None
+    import_job_id: UUID | None = None
+
+
+@catalogued
+class RecordBound(Event):
+    """A record joined a student's archive (automatically on real-name data, or by hand)."""
+
+    event_type = "records.record.bound"
+
+    record_id: UUID
+    kind: RecordKind
+    institution_id: str
+    user_id: UUID
+    method: Literal["automatic", "manual"]
+
+
+@catalogued
+class RecordUnbound(Event):
+    """An operator took a record out of an account's archive (audited, with the reason)."""
+
+    event_type = "records.record.unbound"
+
+    record_id: UUID
+    kind: RecordKind
+    user_id: UUID
+    reason: str
+
+
+@catalogued
+class PhotoCheckConcluded(Event):
+    """A student's photo-check answer became final (24 hours after the last change)."""
+
+    event_type = "records.photo_check.concluded"
+
+    record_id: UUID
+    kind: RecordKind
+    user_id: UUID
+    conclusion: Literal["correct", "wrong"]
+    # Fields the student marked wrong (photo, name, id_number, birth_date, major).
+    wrong_fields: list[str] = Field(default_factory=list)
+    correction_id: UUID | None = None
+
+
+@catalogued
+class CorrectionRequested(Event):
+    """A student asked the institution to correct fields of a record."""
+
+    event_type = "records.correction.requested"
+
+    correction_id: UUID
+    record_id: UUID
+    kind: RecordKind
+    institution_id: str
+    user_id: UUID
+    fields: list[str]
+
+
+@catalogued
+class CorrectionDecided(Event):
+    """The institution (or an operator) accepted or rejected a correction request."""
+
+    event_type = "records.correction.decided"
+
+    correction_id: UUID
+    record_id: UUID
+    kind: RecordKind
+    institution_id: str
+    user_id: UUID
+    decision: Literal["accepted", "rejected"]
+    reason: str | None = None
+
+
 # certification -------------------------------------------------------------------------------
 
 

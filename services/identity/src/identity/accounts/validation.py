@@ -1,4 +1,5 @@
-"""Registration rules: ID documents, names, contacts, passwords, validity dates.
+"""Registration rules: names, contacts, passwords, validity dates (ID documents themselves:
+`educert_common.idnumbers`, which records shares).
 
 Every check returns the normalised value or adds a FieldError naming the field; the caller
 raises one ValidationFailed with all of them, so a form shows every problem at once.
@@ -6,45 +7,21 @@ raises one ValidationFailed with all of them, so a form shows every problem at o
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
-from stdnum import numdb
-from stdnum.cn import ric
-from stdnum.exceptions import ValidationError as StdnumError
-
-from educert_common.errors import FieldError, Text, ValidationFailed
+from educert_common.errors import Problems
+from educert_common.idnumbers import (
+    GB11643_TYPES,
+    HMT_REGIONS,
+    ID_FORMATS,
+    Gb11643Facts,
+    IdType,
+    check_gb11643,
+    normalise_id_number,
+)
 from identity.accounts.passwords import is_common_password
 
-
-class IdType(StrEnum):
-    # 居民身份证, GB 11643-1999: 6-digit region, 8-digit birth date, 3-digit order, check digit.
-    RESIDENT_ID = "resident_id"
-    # Ordinary passport of the PRC: E + 8 digits, E + letter (not I/O) + 7 digits, G + 8 digits.
-    CN_PASSPORT = "cn_passport"
-    # Foreign passport: 5-20 upper-case letters and digits (ICAO 9303 document number field).
-    FOREIGN_PASSPORT = "foreign_passport"
-    # 港澳居民来往内地通行证 (Home Return Permit): H (Hong Kong) or M (Macau) + 8 digits.
-    HK_MACAU_PERMIT = "hk_macau_permit"
-    # 台湾居民来往大陆通行证 (Taiwan compatriot permit, 2015 card): 8 digits.
-    TAIWAN_PERMIT = "taiwan_permit"
-    # 港澳台居民居住证: 18 digits, region 810000 / 820000 / 830000, GB 11643 check digit.
-    HMT_RESIDENCE_PERMIT = "hmt_residence_permit"
-    # 军官证 / 士兵证: "<unit character(s)>字第<digits>号", e.g. 南字第20230001号.
-    OFFICER_ID = "officer_id"
-
-
-ID_FORMATS: dict[IdType, re.Pattern[str]] = {
-    IdType.CN_PASSPORT: re.compile(r"^(?:E\d{8}|E[A-HJ-NP-Z]\d{7}|G\d{8})$"),
-    IdType.FOREIGN_PASSPORT: re.compile(r"^[A-Z0-9]{5,20}$"),
-    IdType.HK_MACAU_PERMIT: re.compile(r"^[HM]\d{8}$"),
-    IdType.TAIWAN_PERMIT: re.compile(r"^\d{8}$"),
-    IdType.OFFICER_ID: re.compile(r"^[\u4e00-\u9fff]{1,4}字第\d{4,10}号$"),
-}
-# Types that carry GB 11643 structure (birth date, gender digit, check digit).
-GB11643_TYPES = frozenset({IdType.RESIDENT_ID, IdType.HMT_RESIDENCE_PERMIT})
-HMT_REGIONS = ("810000", "820000", "830000")
 # Documents only Chinese nationals hold (HK/Macau/Taiwan residents are Chinese nationals).
 CHINESE_ONLY = frozenset(
     {
@@ -104,89 +81,6 @@ VERIFICATION_CODE_SCHEMA = {
     "maxLength": VERIFICATION_CODE_DIGITS,
 }
 COUNTRY_SCHEMA = {"pattern": ISO_COUNTRY.pattern}
-
-
-@dataclass
-class Problems:
-    """FieldErrors collected while checking one request."""
-
-    errors: list[FieldError] = field(default_factory=list)
-
-    def add(self, name: str, code: str, en: str, zh: str) -> None:
-        self.errors.append(FieldError(name, code, Text(en, zh)))
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ValidationFailed(errors=self.errors)
-
-
-def normalise_id_number(value: str) -> str:
-    """Upper case, no spaces; full-width characters folded (NFKC)."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value)).upper()
-
-
-@dataclass(frozen=True)
-class Gb11643Facts:
-    birth_date: date
-    gender: str  # male, female
-
-
-def check_gb11643(
-    number: str, id_type: IdType, problems: Problems, name: str
-) -> Gb11643Facts | None:
-    """Check an 18-character GB 11643 number with python-stdnum; return its birth date, gender."""
-    if not re.fullmatch(r"\d{17}[\dX]", number):
-        problems.add(
-            name,
-            "id_number_format",
-            "An 18-character ID number has 17 digits and a final digit or X",
-            "证件号码应为 18 位:17 位数字加一位数字或 X",
-        )
-        return None
-    try:
-        if number[-1] != ric.calc_check_digit(number):
-            raise StdnumError()
-    except StdnumError:
-        problems.add(
-            name, "id_number_checksum", "The ID number's check digit is wrong", "证件号码校验位错误"
-        )
-        return None
-    try:
-        birth = ric.get_birth_date(number)
-    except StdnumError:
-        problems.add(
-            name,
-            "id_number_birth_date",
-            "The ID number does not contain a real birth date",
-            "证件号码中的出生日期不存在",
-        )
-        return None
-    if birth > date.today():
-        problems.add(
-            name,
-            "id_number_birth_date",
-            "The ID number's birth date is in the future",
-            "证件号码中的出生日期晚于今天",
-        )
-        return None
-    region = number[:6]
-    if id_type == IdType.HMT_RESIDENCE_PERMIT:
-        region_ok = region in HMT_REGIONS
-    else:
-        # Any administrative division code python-stdnum knows, whenever it was assigned (a
-        # code retired since the person was born stays on their card).
-        region_ok = region not in HMT_REGIONS and bool(
-            [props for _, props in numdb.get("cn/loc").info(region) if props]
-        )
-    if not region_ok:
-        problems.add(
-            name,
-            "id_number_region",
-            "The ID number's region code is not a known administrative division",
-            "证件号码的地区码不存在",
-        )
-        return None
-    return Gb11643Facts(birth, "male" if int(number[16]) % 2 == 1 else "female")
 
 
 @dataclass(frozen=True)
@@ -456,3 +350,15 @@ def check_username(raw: str, problems: Problems, name: str = "username") -> str 
         )
         return None
     return value
+
+
+__all__ = [
+    "GB11643_TYPES",
+    "HMT_REGIONS",
+    "ID_FORMATS",
+    "Gb11643Facts",
+    "IdType",
+    "Problems",
+    "check_gb11643",
+    "normalise_id_number",
+]

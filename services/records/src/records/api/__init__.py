@@ -3,6 +3,10 @@
 from fastapi import APIRouter
 
 from educert_common.http.platform import platform_router
+from records.academic import api as academic_api
+from records.institutions import api as institutions_api
 
 router = APIRouter()
 router.include_router(platform_router("records"))
+router.include_router(institutions_api.router)
+router.include_router(academic_api.router)

@@ -1,0 +1,48 @@
+"""Per-process parts the shared runtime does not carry: keys, the clock, file storage."""
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from educert_common.app import settings_dependency
+from educert_common.audit import AuditLog
+from educert_common.db import utcnow
+from educert_common.storage import FileStorage, LocalFileStorage
+from records.base import audit
+from records.config import RecordsSettings
+from records.crypto import Secrets, secrets_for
+
+Clock = Callable[[], datetime]
+
+settings_of = settings_dependency(RecordsSettings)
+
+
+def _secrets(request: Request) -> Secrets:
+    return secrets_for(settings_of(request))
+
+
+def _audit() -> AuditLog:
+    return audit
+
+
+def _clock(request: Request) -> Clock:
+    """The app's clock: tests of time windows (the 24-hour photo check) inject their own."""
+    return getattr(request.app.state, "clock", None) or utcnow
+
+
+def _storage(request: Request) -> FileStorage:
+    storage = getattr(request.app.state, "records_storage", None)
+    if storage is None:
+        storage = LocalFileStorage(Path(settings_of(request).resolved_storage_root()))
+        request.app.state.records_storage = storage
+    return storage
+
+
+SettingsDep = Annotated[RecordsSettings, Depends(settings_of)]
+SecretsDep = Annotated[Secrets, Depends(_secrets)]
+AuditDep = Annotated[AuditLog, Depends(_audit)]
+ClockDep = Annotated[Clock, Depends(_clock)]
+StorageDep = Annotated[FileStorage, Depends(_storage)]

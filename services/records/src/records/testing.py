@@ -1,0 +1,198 @@
+"""Test support for the records service: the running stack, callers with minted tokens, and
+bodies of reported records (used by the service's tests and benchmarks; nothing here runs in
+production)."""
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from educert_common.db import Database
+from educert_common.testing.people import Person
+from educert_common.testing.processes import RunningProcess
+from educert_common.testing.tokens import Tokens
+from educert_common.testing.waiting import wait_until
+
+
+@dataclass
+class Subscriber:
+    """A queue bound to records' events, recording every delivery (duplicates included)."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def of(self, event_type: str, **data: Any) -> list[dict[str, Any]]:
+        return [
+            m
+            for m in self.messages
+            if m["type"] == event_type
+            and all(str(m["data"].get(k)) == str(v) for k, v in data.items())
+        ]
+
+    async def wait_for(self, event_type: str, timeout: float = 15, **data: Any) -> dict[str, Any]:
+        async def arrived() -> dict[str, Any] | None:
+            found = self.of(event_type, **data)
+            return found[-1] if found else None
+
+        return await wait_until(arrived, timeout=timeout, message=f"event {event_type} {data}")
+
+
+@dataclass
+class Stack:
+    identity: RunningProcess
+    records: RunningProcess
+    env: dict[str, str]
+    log_dir: Path
+    database: Database
+    subscriber: Subscriber
+
+    @property
+    def url(self) -> str:
+        return self.records.url + "/api/v1/records"
+
+    def restart_records(self, *, kill: bool) -> RunningProcess:
+        if kill:
+            self.records.kill()
+        else:
+            self.records.stop()
+        self.records = RunningProcess(
+            "records",
+            "records.main:create_app",
+            port=self.records.port,
+            env=self.env,
+            log_dir=self.log_dir,
+        ).start()
+        return self.records
+
+    async def rows(self, statement: str, **params: Any) -> list[Any]:
+        async with self.database.transaction() as session:
+            return list((await session.execute(sa.text(statement), params)).all())
+
+    async def execute(self, statement: str, **params: Any) -> None:
+        async with self.database.transaction() as session:
+            await session.execute(sa.text(statement), params)
+
+
+def new_institution_id() -> str:
+    """A fresh 10-digit code in the 4199x range no real institution uses."""
+    return "4199" + str(uuid.uuid4().int % 10**6).zfill(6)
+
+
+@dataclass
+class Caller:
+    """Headers for each kind of caller, and the steps tests repeat."""
+
+    http: httpx.AsyncClient
+    stack: Stack
+    tokens: Tokens
+
+    async def operator(self) -> dict[str, str]:
+        token = await self.tokens.mint(f"op-{uuid.uuid4().hex[:8]}", roles=("operator",))
+        return {"Authorization": f"Bearer {token}"}
+
+    async def staff(self, institution_id: str) -> dict[str, str]:
+        token = await self.tokens.mint(
+            str(uuid.uuid4()), roles=("institution_staff",), institution=institution_id
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    async def partner(self, institution_id: str, *scopes: str) -> dict[str, str]:
+        token = await self.tokens.mint(
+            f"partner:{uuid.uuid4().hex[:8]}",
+            roles=("partner",),
+            institution=institution_id,
+            scopes=scopes,
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    async def student(self, user_id: uuid.UUID | None = None) -> tuple[uuid.UUID, dict[str, str]]:
+        user_id = user_id or uuid.uuid4()
+        token = await self.tokens.mint(str(user_id), roles=("applicant",))
+        return user_id, {"Authorization": f"Bearer {token}"}
+
+    async def institution(self, institution_id: str | None = None, **fields: Any) -> str:
+        """Create an active institution and return its code."""
+        code = institution_id or new_institution_id()
+        body = {
+            "id": code,
+            "name_zh": f"测试大学{code[-4:]}",
+            "name_en": f"Test University {code[-4:]}",
+            "province": "北京市",
+            "kind": "undergraduate",
+            **fields,
+        }
+        response = await self.http.post(
+            f"{self.stack.url}/institutions", json=body, headers=await self.operator()
+        )
+        assert response.status_code == 201, response.text
+        return code
+
+
+RNG = random.Random(20261202)
+
+
+def student_status_body(who: Person, **overrides: Any) -> dict[str, Any]:
+    return {
+        "name": who.name,
+        "gender": who.gender,
+        "birth_date": who.birth_date.isoformat(),
+        "id_number": who.id_number,
+        "ethnicity": "汉族",
+        "major": "计算机科学与技术",
+        "level": "bachelor",
+        "study_form": "full_time",
+        "education_type": "regular",
+        "enrollment_date": "2019-09-01",
+        "study_years": "4",
+        "status": "enrolled",
+        "status_date": "2019-09-01",
+        **overrides,
+    }
+
+
+def e_registration_number(institution_id: str, year: int = 2023) -> str:
+    """A fresh 18-digit e-registration number of the institution (school code first)."""
+    return f"{institution_id[-5:]}1{year}05{RNG.randrange(10**6):06d}"
+
+
+def qualification_body(who: Person, institution_id: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "name": who.name,
+        "gender": who.gender,
+        "birth_date": who.birth_date.isoformat(),
+        "id_number": who.id_number,
+        "certificate_number": e_registration_number(institution_id),
+        "major": "计算机科学与技术",
+        "level": "bachelor",
+        "enrollment_date": "2019-09-01",
+        "graduation_date": "2023-06-30",
+        "conclusion": "graduated",
+        "principal_name": "张校长",
+        **overrides,
+    }
+
+
+def degree_body(who: Person, institution_id: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "name": who.name,
+        "gender": who.gender,
+        "birth_date": who.birth_date.isoformat(),
+        "id_number": who.id_number,
+        "certificate_number": f"{institution_id[-5:]}42023{RNG.randrange(10**6):06d}",
+        "degree_level": "bachelor",
+        "discipline": "工学",
+        "major": "计算机科学与技术",
+        "conferred_date": "2023-06-30",
+        **overrides,
+    }
+
+
+def adult(rng: random.Random | None = None) -> Person:
+    """A person old enough to have enrolled in 2019."""
+    from educert_common.testing.people import person
+
+    return person(rng or RNG, born_after=date(1995, 1, 1))

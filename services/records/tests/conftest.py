@@ -1,0 +1,91 @@
+"""The records service for real: identity (for its keys) and records as uvicorn processes on the
+run's throwaway database and broker names; a subscriber queue recording what records
+publishes; callers with tokens minted with identity's signing key.
+
+Fixtures other test modules build on:
+- `stack`: the running processes, the records database, the subscriber.
+- `caller`: `Caller` to mint headers for staff of an institution, partners, operators and
+  students, and to create institutions.
+"""
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+
+import aio_pika
+import httpx
+import pytest
+
+from educert_common.db import Database
+from educert_common.settings import PlatformSettings
+from educert_common.testing.processes import RunningProcess, free_port
+from educert_common.testing.tokens import Tokens
+from records.config import RecordsSettings
+from records.testing import Caller, Stack, Subscriber
+
+RECORDS_TYPES = "records.#"
+
+
+@pytest.fixture(scope="module")
+async def subscriber() -> AsyncIterator[Subscriber]:
+    settings = PlatformSettings()
+    recorder = Subscriber()
+    connection = await aio_pika.connect_robust(settings.broker_url)
+    channel = await connection.channel()
+    exchange = await channel.declare_exchange(
+        f"{settings.broker_prefix}educert.events", aio_pika.ExchangeType.TOPIC, durable=True
+    )
+    queue = await channel.declare_queue(
+        f"{settings.broker_prefix}recordstest.{uuid.uuid4().hex[:8]}",
+        durable=False,
+        exclusive=True,
+    )
+    await queue.bind(exchange, routing_key=RECORDS_TYPES)
+
+    async def record(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        async with message.process():
+            recorder.messages.append(json.loads(message.body))
+
+    await queue.consume(record)
+    yield recorder
+    await connection.close()
+
+
+# Module scope: processes of one test module never consume the events of another.
+@pytest.fixture(scope="module")
+async def stack(
+    migrated_services: None,
+    subscriber: Subscriber,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[Stack]:
+    log_dir = tmp_path_factory.mktemp("records-e2e")
+    identity_port, records_port = free_port(), free_port()
+    env = {
+        "EDUCERT_IDENTITY_URL": f"http://127.0.0.1:{identity_port}",
+        "EDUCERT_RECORDS_URL": f"http://127.0.0.1:{records_port}",
+        "RECORDS_STORAGE_ROOT": str(log_dir / "storage"),
+    }
+    identity = RunningProcess(
+        "identity", "identity.main:create_app", port=identity_port, env=env, log_dir=log_dir
+    )
+    records = RunningProcess(
+        "records", "records.main:create_app", port=records_port, env=env, log_dir=log_dir
+    )
+    for process in (identity, records):
+        process.start()
+    database = Database.connect(RecordsSettings().resolved_database_url(), pool_size=4)
+    stack = Stack(identity, records, env, log_dir, database, subscriber)
+    try:
+        await asyncio.gather(*(p.wait_ready(timeout=60) for p in (identity, records)))
+        yield stack
+    finally:
+        stack.records.stop()
+        identity.stop()
+        await database.dispose()
+
+
+@pytest.fixture
+async def caller(stack: Stack, tokens: Tokens) -> AsyncIterator[Caller]:
+    async with httpx.AsyncClient(timeout=30) as http:
+        yield Caller(http, stack, tokens)
