@@ -237,3 +237,15 @@ async def test_only_operators_manage_institutions(caller: Caller) -> None:
         f"{caller.stack.url}/institutions/{institution}", headers=(await caller.student())[1]
     )
     assert found.status_code == 200 and found.json()["status"] == "active"
+
+
+async def test_a_null_leaves_a_required_institution_field_as_it_was(caller: Caller) -> None:
+    institution = await caller.institution()
+    response = await caller.http.patch(
+        f"{caller.stack.url}/institutions/{institution}",
+        json={"kind": None, "status": None, "name_zh": None, "city": None, "reason": "核对"},
+        headers=await caller.operator(),
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["kind"] == "undergraduate"
+    assert response.json()["status"] == "active"

@@ -19,6 +19,7 @@ from records.institutions.schemas import InstitutionCreate, InstitutionUpdate
 AUDITED_FIELDS = (
     "name_zh", "name_en", "province", "city", "authority", "kind", "status", "successor_id",
 )  # fmt: skip
+NULLABLE_FIELDS = frozenset({"city", "authority", "successor_id"})
 
 
 def snapshot(institution: Institution) -> dict[str, Any]:
@@ -77,7 +78,12 @@ async def update_institution(
     if institution is None:
         raise InstitutionNotFound()
     before = snapshot(institution)
-    changes = data.model_dump(exclude_unset=True, exclude={"reason"})
+    changes = {
+        name: value
+        for name, value in data.model_dump(exclude_unset=True, exclude={"reason"}).items()
+        # A null clears an optional field (city, authority); required ones keep their value.
+        if value is not None or name in NULLABLE_FIELDS
+    }
     status = changes.get("status", institution.status)
     successor_id = changes.get("successor_id", institution.successor_id)
     if status == InstitutionStatus.MERGED:
