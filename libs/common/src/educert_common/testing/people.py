@@ -37,7 +37,5 @@ def person(rng: random.Random | None = None, *, born_after: date = date(1975, 1,
     birth = born_after + timedelta(days=rng.randrange((date(2006, 1, 1) - born_after).days))
     gender = rng.choice(("male", "female"))
     name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
-    number = resident_id(
-        birth, gender, region=rng.choice(REGIONS), order=rng.randrange(1, 499)
-    )
+    number = resident_id(birth, gender, region=rng.choice(REGIONS), order=rng.randrange(1, 499))
     return Person(name, gender, birth, number)
