@@ -220,7 +220,7 @@ def certificate_key(number: str) -> str:
     `No.298959`, `00298959` or `298959`, and all of those must find it.
     """
     value = re.sub(r"\s+", "", unicodedata.normalize("NFKC", number)).upper()
-    value = re.sub(r"^(?:NO\.?|№|N0\.)", "", value)
+    value = re.sub(r"^(?:NO\.?|№|N0\.)(?=\d)", "", value)  # not the NO of NORTH1
     return value.lstrip("0") or "0"
 
 
