@@ -6,6 +6,7 @@ Fixtures other test modules build on:
 - `stack`: the running processes, the records database, the subscriber.
 - `caller`: `Caller` to mint headers for staff of an institution, partners, operators and
   students, and to create institutions.
+- `records_env`: extra environment of the processes (override it in a module).
 """
 
 import asyncio
@@ -52,12 +53,19 @@ async def subscriber() -> AsyncIterator[Subscriber]:
     await connection.close()
 
 
+@pytest.fixture(scope="module")
+def records_env() -> dict[str, str]:
+    """Extra environment of the processes; a test module overrides it (tighter limits)."""
+    return {}
+
+
 # Module scope: processes of one test module never consume the events of another.
 @pytest.fixture(scope="module")
 async def stack(
     migrated_services: None,
     subscriber: Subscriber,
     tmp_path_factory: pytest.TempPathFactory,
+    records_env: dict[str, str],
 ) -> AsyncIterator[Stack]:
     log_dir = tmp_path_factory.mktemp("records-e2e")
     identity_port, records_port = free_port(), free_port()
@@ -65,6 +73,7 @@ async def stack(
         "EDUCERT_IDENTITY_URL": f"http://127.0.0.1:{identity_port}",
         "EDUCERT_RECORDS_URL": f"http://127.0.0.1:{records_port}",
         "RECORDS_STORAGE_ROOT": str(log_dir / "storage"),
+        **records_env,
     }
     identity = RunningProcess(
         "identity", "identity.main:create_app", port=identity_port, env=env, log_dir=log_dir

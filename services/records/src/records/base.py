@@ -1,6 +1,6 @@
-"""The declarative base, messaging tables, idempotency store and audit log shared by the records
-service's sub-packages (their models import `Base` from here; `records.models` gathers every
-table for Alembic)."""
+"""The declarative base, messaging tables, idempotency store, audit log and counted limits
+shared by the records service's sub-packages (their models import `Base` from here;
+`records.models` gathers every table for Alembic)."""
 
 from sqlalchemy.orm import DeclarativeBase
 
@@ -8,6 +8,7 @@ from educert_common.audit import AuditLog
 from educert_common.db import service_metadata
 from educert_common.events.tables import MessagingTables
 from educert_common.idempotency import IdempotencyStore
+from educert_common.limits import RateLimits
 
 
 class Base(DeclarativeBase):
@@ -17,3 +18,4 @@ class Base(DeclarativeBase):
 messaging = MessagingTables.define(Base.metadata)
 idempotency = IdempotencyStore.define(Base.metadata)
 audit = AuditLog.define(Base.metadata)
+limits = RateLimits.define(Base.metadata)

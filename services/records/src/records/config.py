@@ -3,6 +3,7 @@
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from educert_common.http.client_ip import ProxyNetworks
 from educert_common.settings import ServiceSettings
 
 
@@ -22,6 +23,20 @@ class RecordsSettings(ServiceSettings):
 
     # Institutions report records of students enrolled or graduated since this year.
     earliest_record_year: int = Field(default=1991, ge=1949, le=2100)
+
+    # Only these peers may say who the client is (X-Forwarded-For): the gateway, an ingress.
+    trusted_proxies: ProxyNetworks = Field(default=["127.0.0.1/32", "::1/128"])
+
+    # The public new-student query (新生学籍查询, docs/records.md): image captchas, and the
+    # counted limits per client address (an IPv4 address or an IPv6 /64) and per ID number.
+    enrollment_query_captcha_ttl_seconds: int = Field(default=300, ge=30, le=1800)
+    enrollment_query_captcha_max_guesses: int = Field(default=3, ge=1, le=10)
+    enrollment_query_captchas_per_address_per_hour: int = Field(default=60, ge=1)
+    enrollment_query_per_address_per_hour: int = Field(default=30, ge=1)
+    enrollment_query_per_id_number_per_day: int = Field(default=10, ge=1)
+    # "Current" enrollments: enrolled (or resumed) within this many days, so the query shows
+    # this intake's new students, not everyone still on the rolls.
+    enrollment_query_intake_days: int = Field(default=400, ge=30, le=3660)
 
     @field_validator("personal_data_retired_secrets")
     @classmethod

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from functools import lru_cache
 
-from educert_common.crypto import BlindIndex, FieldCipher
+from educert_common.crypto import BlindIndex, FieldCipher, derive_key
 from educert_common.idnumbers import id_number_index
 from educert_common.masking import mask_id_number
 from records.config import RecordsSettings
@@ -18,6 +18,8 @@ class Secrets:
     personal: FieldCipher
     # The platform's keyed hash of normalised ID numbers (identity computes the same one).
     id_index: BlindIndex
+    # HMAC key of the public query's captcha answers (stored hashed, never in clear).
+    captcha_key: bytes
 
     def seal_id_number(self, number: str) -> bytes:
         return self.personal.encrypt(number, context=ID_NUMBER_CONTEXT)
@@ -41,4 +43,10 @@ def secrets_for(settings: RecordsSettings) -> Secrets:
             tuple(sorted(settings.personal_data_retired_secrets.items())),
         ),
         id_index=id_number_index(settings.platform),
+        captcha_key=_captcha_key(settings.personal_data_secret),
     )
+
+
+@lru_cache(maxsize=8)
+def _captcha_key(secret: str) -> bytes:
+    return derive_key(secret, "records-query-captcha")

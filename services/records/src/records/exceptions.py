@@ -1,11 +1,14 @@
 """Typed domain errors of the records service (subclasses of DomainError)."""
 
+from typing import ClassVar
+
 from educert_common.errors import (
     Conflict,
     FieldError,
     NotFound,
     PermissionDenied,
     Text,
+    TooManyRequests,
     ValidationFailed,
 )
 
@@ -44,3 +47,52 @@ class RecordOwnedElsewhere(Conflict):
 def field_error(field: str, code: str, en: str, zh: str) -> ValidationFailed:
     message = Text(en, zh)
     return ValidationFailed(message, errors=[FieldError(field, code, message)])
+
+
+# The public new-student query (records.enrollment_query).
+
+
+class _CaptchaRefused(ValidationFailed):
+    """A captcha problem: 422 naming the field (captcha_id or captcha_answer)."""
+
+    field: ClassVar[str] = "captcha_id"
+
+    def __init__(self) -> None:
+        super().__init__(errors=[FieldError(self.field, self.code, self.title)])
+
+
+class CaptchaUnknown(_CaptchaRefused):
+    code = "captcha_unknown"
+    title = Text("No such captcha: ask for a new one", "验证码不存在,请重新获取")
+
+
+class CaptchaExpired(_CaptchaRefused):
+    code = "captcha_expired"
+    title = Text("The captcha has expired: ask for a new one", "验证码已过期,请重新获取")
+
+
+class CaptchaUsed(_CaptchaRefused):
+    code = "captcha_used"
+    title = Text(
+        "The captcha was already used (each one answers once): ask for a new one",
+        "验证码已使用(每个验证码仅可使用一次),请重新获取",
+    )
+
+
+class CaptchaWrong(_CaptchaRefused):
+    field: ClassVar[str] = "captcha_answer"
+    code = "captcha_wrong"
+    title = Text("The captcha answer is wrong", "验证码错误")
+
+
+class QueryRateLimited(TooManyRequests):
+    code = "query_rate_limited"
+    title = Text("Too many queries; try again later (see Retry-After)", "查询过于频繁,请稍后再试")
+
+
+class CaptchaRateLimited(TooManyRequests):
+    code = "captcha_rate_limited"
+    title = Text(
+        "Too many captchas from this network; try again later (see Retry-After)",
+        "当前网络获取验证码过于频繁,请稍后再试",
+    )

@@ -8,7 +8,8 @@ from records.academic.models import (
     StatusChange,
     StudentStatusRecord,
 )
-from records.base import Base, audit, idempotency, messaging
+from records.base import Base, audit, idempotency, limits, messaging
+from records.enrollment_query.models import QueryCaptcha
 from records.institutions.models import Institution
 
 __all__ = [
@@ -16,10 +17,12 @@ __all__ = [
     "DegreeRecord",
     "Institution",
     "QualificationRecord",
+    "QueryCaptcha",
     "RecordVersion",
     "StatusChange",
     "StudentStatusRecord",
     "audit",
     "idempotency",
+    "limits",
     "messaging",
 ]

@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from educert_common.app import settings_dependency
+from educert_common.app import runtime_of, settings_dependency
 from educert_common.audit import AuditLog
-from educert_common.db import utcnow
+from educert_common.db import Database, utcnow
+from educert_common.http.client_ip import client_address
 from educert_common.storage import FileStorage, LocalFileStorage
 from records.base import audit
 from records.config import RecordsSettings
@@ -41,8 +42,22 @@ def _storage(request: Request) -> FileStorage:
     return storage
 
 
+def _database(request: Request) -> Database:
+    return runtime_of(request).database
+
+
+def _client_ip(request: Request) -> str:
+    """The caller's address behind the proxies RECORDS_TRUSTED_PROXIES names."""
+    peer = request.client.host if request.client else "unknown"
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+    return client_address(peer, forwarded, settings_of(request).trusted_proxies)
+
+
 SettingsDep = Annotated[RecordsSettings, Depends(settings_of)]
 SecretsDep = Annotated[Secrets, Depends(_secrets)]
 AuditDep = Annotated[AuditLog, Depends(_audit)]
 ClockDep = Annotated[Clock, Depends(_clock)]
 StorageDep = Annotated[FileStorage, Depends(_storage)]
+# For routes that must commit what a refusal counts (a wrong captcha guess) before raising.
+DatabaseDep = Annotated[Database, Depends(_database)]
+ClientIp = Annotated[str, Depends(_client_ip)]

@@ -10,8 +10,13 @@ last trusted hop stands for the client.
 """
 
 import ipaddress
+import json
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator
+from pydantic_settings import NoDecode
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -78,3 +83,33 @@ def address_key(address: str) -> str:
 def trusted_proxies(networks: tuple[str, ...]) -> TrustedProxies:
     """A cached TrustedProxies for a settings value."""
     return TrustedProxies(networks)
+
+
+def _split_networks(value: object) -> object:
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return value
+
+
+def _check_networks(value: list[str]) -> list[str]:
+    for entry in value:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(f"{entry!r} is not an IP address or CIDR network") from None
+    return value
+
+
+# A settings field naming trusted proxies, from a JSON list or comma-separated
+# (RECORDS_TRUSTED_PROXIES=10.0.0.0/8,127.0.0.1).
+ProxyNetworks = Annotated[
+    list[str], NoDecode, BeforeValidator(_split_networks), AfterValidator(_check_networks)
+]
+
+
+def client_address(peer: str, forwarded_for: str | None, networks: Sequence[str]) -> str:
+    """The client's address behind the proxies `networks` names (see TrustedProxies)."""
+    return trusted_proxies(tuple(networks)).client(peer, forwarded_for)
