@@ -55,8 +55,11 @@ class DemoStudent:
     valid_to: date = date(2040, 1, 1)
 
 
-DEMO_INSTITUTION_ID = "10001"
+# A 10-digit institution code (标识码) in Beijing's range that no institution of the Ministry's
+# list uses (school code 99999), so the demo never poses as a real institution.
+DEMO_INSTITUTION_ID = "4111099999"
 DEMO_INSTITUTION_NAME = "EduCert Demo University"
+DEMO_INSTITUTION_NAME_ZH = "学信演示大学"
 DEMO_STAFF = (
     DemoStaff("admin", "demo_admin", "demo.admin@example.com", "DemoAdmin2026"),
     DemoStaff("operator", "demo_operator", "demo.operator@example.com", "DemoOperator2026"),
