@@ -81,7 +81,7 @@ async def demo_logins_work(client: httpx.AsyncClient, logins: list[tuple[str, st
 
 
 async def demo_rows() -> dict[str, int]:
-    """What the seed wrote to identity's database (this run's)."""
+    """What the seed wrote to identity's and records' databases (this run's)."""
     from educert_common.crypto import BlindIndex
     from educert_common.seed import DEMO_STAFF, DEMO_STUDENTS, SEED_ACTOR
     from educert_common.settings import PlatformSettings
@@ -105,6 +105,34 @@ async def demo_rows() -> dict[str, int]:
             ),
             "staff_created": await connection.fetchval(audit, SEED_ACTOR, "staff.created"),
             "registry_imports": await connection.fetchval(audit, SEED_ACTOR, "registry.imported"),
+            **await records_demo_rows(hashes),
+        }
+    finally:
+        await connection.close()
+
+
+async def records_demo_rows(hashes: list[str]) -> dict[str, int]:
+    """The demo institution, the listed ones, and the demo students' records."""
+    from educert_common.seed import DEMO_INSTITUTION_ID
+    from records.config import RecordsSettings
+    from records.seed import institutions_dev
+
+    codes = [DEMO_INSTITUTION_ID, *(institution.id for institution in institutions_dev())]
+    connection = await asyncpg.connect(
+        RecordsSettings().resolved_database_url().replace("+asyncpg", "")
+    )
+    try:
+        return {
+            "institutions": await connection.fetchval(
+                "SELECT count(*) FROM institutions WHERE id = ANY($1::text[])", codes
+            ),
+            "student_records": await connection.fetchval(
+                "SELECT (SELECT count(*) FROM student_status_records"
+                "        WHERE id_number_hash = ANY($1))"
+                " + (SELECT count(*) FROM qualification_records WHERE id_number_hash = ANY($1))"
+                " + (SELECT count(*) FROM degree_records WHERE id_number_hash = ANY($1))",
+                hashes,
+            ),
         }
     finally:
         await connection.close()
@@ -186,7 +214,16 @@ async def test_make_run_starts_the_platform_and_ctrl_c_stops_all_of_it(
     )
     assert again.returncode == 0, again.stderr
     assert printed_logins(again.stdout) == printed_logins(text)
-    assert counts == {"users": 6, "registry": 2, "staff_created": 4, "registry_imports": 1}
+    assert counts == {
+        "users": 6,
+        "registry": 2,
+        "staff_created": 4,
+        "registry_imports": 1,
+        # 42 listed and the demo institution; 3 records of each demo student and 李明's
+        # new enrollment.
+        "institutions": 43,
+        "student_records": 7,
+    }
     assert await demo_rows() == counts
     assert not [name for name, port in ports.items() if port_open(port)]
     assert processes_mentioning(f"--port {ports['records']}") == []

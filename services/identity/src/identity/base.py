@@ -1,5 +1,5 @@
-"""The declarative base, messaging tables and audit log shared by identity's sub-packages
-(their models import `Base` from here; `identity.models` gathers every table)."""
+"""The declarative base, messaging tables, audit log and counted limits shared by identity's
+sub-packages (their models import `Base` from here; `identity.models` gathers every table)."""
 
 from typing import Any
 
@@ -9,6 +9,7 @@ from sqlalchemy.orm import DeclarativeBase
 from educert_common.audit import AuditLog
 from educert_common.db import service_metadata
 from educert_common.events.tables import MessagingTables
+from educert_common.limits import RateLimits
 
 
 class Base(DeclarativeBase):
@@ -17,6 +18,8 @@ class Base(DeclarativeBase):
 
 messaging = MessagingTables.define(Base.metadata)
 audit_log = AuditLog.define(Base.metadata)
+# Registrations, appeals, real-name checks, captchas: counted in `rate_events`.
+rate_limits = RateLimits.define(Base.metadata)
 
 
 def jsonable(value: Any) -> Any:

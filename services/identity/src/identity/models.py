@@ -45,7 +45,6 @@ from identity.apikeys import models as _apikeys  # noqa: E402,F401
 from identity.appeals import models as _appeals  # noqa: E402,F401
 from identity.captcha import models as _captcha  # noqa: E402,F401
 from identity.face import models as _face  # noqa: E402,F401
-from identity.limits import models as _limits  # noqa: E402,F401
 from identity.realname import models as _realname  # noqa: E402,F401
 from identity.revocations import models as _revocations  # noqa: E402,F401
 from identity.sessions import models as _sessions  # noqa: E402,F401
