@@ -24,6 +24,8 @@ PER_ADDRESS = 5
 PER_ID_NUMBER = 3
 MAX_GUESSES = 3
 KNOWN_ANSWER = "K7MPX"
+# Every ID number the module's queries sent: none may appear in the records log.
+SENT_ID_NUMBERS: list[str] = []
 PUBLIC_FIELDS = {
     "institution_name",
     "institution_name_en",
@@ -105,6 +107,7 @@ async def query(
 ) -> httpx.Response:
     if captcha_id is None:
         captcha_id, _ = await captcha(caller, ip, base=base)
+    SENT_ID_NUMBERS.append(who.id_number)
     return await caller.http.post(
         f"{base or caller.stack.url}/enrollment-query",
         json={
@@ -296,3 +299,23 @@ async def test_the_query_goes_through_the_gateway_without_a_token(
     assert response.status_code == 200, response.text
     assert len(response.json()["enrollments"]) == 1
     assert response.headers.get("x-request-id")
+
+
+async def test_no_id_number_sent_to_the_query_reaches_the_log(caller: Caller) -> None:
+    # An invalid one too (a 422 names the field, never echoes the value).
+    malformed = await caller.http.post(
+        f"{caller.stack.url}/enrollment-query",
+        json={
+            "id_number": "11010119900307123$",
+            "name": "张三",
+            "captcha_id": str(uuid.uuid4()),
+            "captcha_answer": "AAAAA",
+        },
+        headers={"X-Forwarded-For": address()},
+    )
+    assert malformed.status_code == 422
+    assert "11010119900307123" not in malformed.text
+    assert len(SENT_ID_NUMBERS) > 10
+    log = caller.stack.records.log_path.read_text(errors="replace")
+    leaked = [n for n in {*SENT_ID_NUMBERS, "11010119900307123"} if n in log]
+    assert leaked == []
