@@ -4,6 +4,7 @@ number, and nothing personal in the answer."""
 
 import base64
 import io
+import itertools
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
@@ -18,10 +19,11 @@ from educert_common.testing.processes import RunningProcess
 from records.config import RecordsSettings
 from records.crypto import secrets_for
 from records.enrollment_query.rules import answer_hash
-from records.testing import RNG, Caller, Stack, adult, student_status_body
+from records.testing import Caller, Stack, adult, student_status_body
 
 PER_ADDRESS = 5
 PER_ID_NUMBER = 3
+CAPTCHAS_PER_ADDRESS = 8
 MAX_GUESSES = 3
 KNOWN_ANSWER = "K7MPX"
 # Every ID number the module's queries sent: none may appear in the records log.
@@ -43,7 +45,7 @@ def records_env() -> dict[str, str]:
         "RECORDS_ENROLLMENT_QUERY_PER_ADDRESS_PER_HOUR": str(PER_ADDRESS),
         "RECORDS_ENROLLMENT_QUERY_PER_ID_NUMBER_PER_DAY": str(PER_ID_NUMBER),
         "RECORDS_ENROLLMENT_QUERY_CAPTCHA_MAX_GUESSES": str(MAX_GUESSES),
-        "RECORDS_ENROLLMENT_QUERY_CAPTCHAS_PER_ADDRESS_PER_HOUR": "1000",
+        "RECORDS_ENROLLMENT_QUERY_CAPTCHAS_PER_ADDRESS_PER_HOUR": str(CAPTCHAS_PER_ADDRESS),
     }
 
 
@@ -66,9 +68,13 @@ async def gateway(stack: Stack) -> AsyncIterator[RunningProcess]:
         process.stop()
 
 
+ADDRESSES = itertools.count()
+
+
 def address() -> str:
     """A fresh client address (the records process trusts the test's X-Forwarded-For)."""
-    return f"198.18.{RNG.randrange(256)}.{RNG.randrange(1, 255)}"
+    n = next(ADDRESSES)
+    return f"198.18.{n // 250}.{n % 250 + 1}"
 
 
 def recent(days: int = 60) -> str:
@@ -264,7 +270,7 @@ async def test_an_unknown_wrong_reused_or_expired_captcha_is_refused_naming_the_
 
 async def test_queries_per_address_are_capped_across_an_ipv6_64(caller: Caller) -> None:
     _, who, _ = await enrolled(caller)
-    prefix = f"2001:db8:{RNG.randrange(1, 0xFFFF):x}:{RNG.randrange(1, 0xFFFF):x}"
+    prefix = f"2001:db8:{next(ADDRESSES):x}:1"
     # Every query counts, answered or refused by its captcha.
     for host in range(1, PER_ADDRESS + 1):
         answer = KNOWN_ANSWER if host % 2 else "AAAAA"
@@ -288,6 +294,18 @@ async def test_queries_per_id_number_are_capped_whatever_the_address(caller: Cal
     # Another person's number is not.
     _, other, _ = await enrolled(caller)
     assert len((await query(caller, other, address())).json()["enrollments"]) == 1
+
+
+async def test_captchas_per_address_are_capped(caller: Caller) -> None:
+    ip = address()
+    for _ in range(CAPTCHAS_PER_ADDRESS):
+        await captcha(caller, ip)
+    refused = await caller.http.post(
+        f"{caller.stack.url}/enrollment-query/captchas", headers={"X-Forwarded-For": ip}
+    )
+    assert problem(refused) == (429, "captcha_rate_limited", [])
+    assert 1 <= int(refused.headers["retry-after"]) <= 3601
+    assert (await captcha(caller, address()))[0]
 
 
 async def test_the_query_goes_through_the_gateway_without_a_token(
