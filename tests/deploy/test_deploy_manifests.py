@@ -154,12 +154,14 @@ def _writable_paths(process: str, settings: Any) -> dict[str, str]:
     paths = {}
     if process == "identity":
         paths["IDENTITY_STORAGE_ROOT"] = settings.resolved_storage_root()
+    if process == "records":
+        paths["RECORDS_STORAGE_ROOT"] = settings.resolved_storage_root()
     if process == "payment" and settings.uses_dev_keys():
         paths["PAYMENT_DEV_KEY_DIR"] = settings.dev_key_dir
     return paths
 
 
-def test_only_identity_stores_files() -> None:
+def test_only_identity_records_and_payment_store_files() -> None:
     """`_writable_paths` knows every service that writes files; fail when another starts to."""
     users = {
         path.relative_to(ROOT / "services").parts[0]
@@ -167,7 +169,7 @@ def test_only_identity_stores_files() -> None:
         if "resolved_storage_root(" in path.read_text(encoding="utf-8")
         or "dev_key_dir" in path.read_text(encoding="utf-8")
     }
-    assert users == {"identity", "payment"}, (
+    assert users == {"identity", "payment", "records"}, (
         f"{sorted(users)} write files: mount a volume for them (compose and k8s) and add them "
         "to _writable_paths"
     )
