@@ -1,7 +1,10 @@
 """RevocationList: what a revocation refuses, and how long it is kept (an injected clock)."""
 
+import logging
 import uuid
 from datetime import UTC, datetime
+
+import pytest
 
 from educert_common.auth.revocation import RevocationList
 from educert_common.auth.verifier import Principal
@@ -106,3 +109,21 @@ def test_an_already_expired_revocation_is_not_kept_and_a_repeat_is_kept_once() -
     revocations.add(revocation("session", sid))
     revocations.add_all([revocation("session", sid)])
     assert len(revocations) == 1
+
+
+def test_the_blind_alarm_logs_instead_of_raising(caplog: pytest.LogCaptureFixture) -> None:
+    """Its log fields must not clash with LogRecord's own (`process` did: KeyError, and the
+    feed never subscribed when identity was not up yet)."""
+    from educert_common.auth.revocation import RevocationFeed
+
+    feed = RevocationFeed(
+        RevocationList(),
+        broker_url="amqp://guest:guest@127.0.0.1:1/",
+        exchange_name="unused",
+        catch_up_url="http://127.0.0.1:1/internal/revocations",
+        internal_token="unused",
+        process_name="records",
+    )
+    with caplog.at_level(logging.ERROR):
+        feed._alarm_if_blind()
+    assert "REVOCATIONS NOT RECEIVED" in caplog.text

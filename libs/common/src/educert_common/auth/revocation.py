@@ -294,7 +294,7 @@ class RevocationFeed:
         await lost.wait()
         logger.error(
             "revocation feed lost the broker; catching up from identity until it is back",
-            extra={"process": self.process_name},
+            extra={"listener": self.process_name},
         )
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
@@ -355,5 +355,5 @@ class RevocationFeed:
             if self._subscribed
             else "neither the broker nor identity answers",
             int(self.max_token_lifetime_seconds),
-            extra={"process": self.process_name},
+            extra={"listener": self.process_name},
         )
