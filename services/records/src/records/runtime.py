@@ -37,7 +37,7 @@ class OffsetClock:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, int, int] | None = None
         self._offset = timedelta()
 
     def __call__(self) -> datetime:
@@ -45,7 +45,9 @@ class OffsetClock:
             stat = os.stat(self.path)
         except FileNotFoundError:
             return utcnow()
-        stamp = (stat.st_mtime_ns, stat.st_size)
+        # The inode too: a test replaces the file, and two writes within one tick of the
+        # file system's clock can have the same size and time.
+        stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         if stamp != self._stamp:
             text = self.path.read_text().strip()
             self._offset = timedelta(seconds=float(text or 0))

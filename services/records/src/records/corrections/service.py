@@ -73,10 +73,10 @@ async def _check_values(
         earliest_year=settings.earliest_record_year,
     )
     checked = check_row(kind, row, context)
+    # Every error counts, not only those of the proposed fields: a new ID number that
+    # contradicts the recorded birth date could never be written, so say so now.
     errors = [
-        FieldError(f"{prefix}.{error.field}", error.code, error.message)
-        for error in checked.errors
-        if error.field in values
+        FieldError(f"{prefix}.{error.field}", error.code, error.message) for error in checked.errors
     ]
     if errors:
         raise ValidationFailed(errors=errors)

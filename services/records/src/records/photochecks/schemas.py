@@ -14,7 +14,9 @@ CheckedField = Literal["photo", "name", "id_number", "birth_date", "major"]
 class PhotoCheckAnswer(BaseModel):
     conclusion: Literal["correct", "wrong"]
     # Required (at least one) with "wrong", empty with "correct".
-    wrong_fields: list[CheckedField] = Field(default_factory=list, max_length=5)
+    wrong_fields: list[CheckedField] = Field(
+        default_factory=list, max_length=5, validate_default=True
+    )
 
     @field_validator("wrong_fields")
     @classmethod
