@@ -1,6 +1,7 @@
 """Routes of correction requests: the student files and follows them; the institution's staff
 (or an operator) list their queue and decide. Another institution's request is not found."""
 
+import json
 import uuid
 from typing import Annotated, Literal
 
@@ -50,7 +51,18 @@ Decider = Annotated[InstitutionActor, Depends(_decider)]
 def _fields(raw: str) -> CorrectionFields:
     """Parse the `fields` form part (JSON); errors name `fields.<field>`."""
     try:
-        return CorrectionFields.model_validate_json(f'{{"fields": {raw}}}')
+        return CorrectionFields.model_validate({"fields": json.loads(raw)})
+    except json.JSONDecodeError:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "json_invalid",
+                    "loc": ("body", "fields"),
+                    "msg": "fields must be a JSON object",
+                    "input": None,
+                }
+            ]
+        ) from None
     except ValidationError as exc:
         raise RequestValidationError(
             [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]

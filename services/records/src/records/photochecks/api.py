@@ -169,7 +169,10 @@ async def get_photo_check(
 @router.put(
     "/me/photo-checks/{kind}/{record_id}",
     response_model=PhotoCheckView,
-    responses=problems(409),
+    responses={
+        **problems(409),
+        201: {"model": PhotoCheckView, "description": "The first answer for the record"},
+    },
 )
 async def answer_photo_check(
     kind: RecordKind,
