@@ -163,8 +163,13 @@ async def my_corrections(
     params: Annotated[PageParams, Depends(page_params)],
 ) -> Page[CorrectionView]:
     """List one's own correction requests, newest first."""
+    try:
+        user_id = uuid.UUID(principal.subject)
+    except ValueError:
+        # A caller that is not an account (an operator's or partner's subject) has none.
+        return Page[CorrectionView](items=[], next_cursor=None)
     repository = CorrectionRepository(session)
-    page = await repository.paginate(repository.of_user(user_id_of(principal.subject)), params)
+    page = await repository.paginate(repository.of_user(user_id), params)
     return Page[CorrectionView](
         items=[await _view(session, c, secrets) for c in page.items],
         next_cursor=page.next_cursor,

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -11,6 +11,7 @@ from records.academic.rules import RecordKind
 CorrectableField = Literal["photo", "name", "gender", "birth_date", "id_number", "major"]
 ValueField = Literal["name", "gender", "birth_date", "id_number", "major"]
 MAX_VALUE_CHARS = 100
+Value = Annotated[str, Field(min_length=1, max_length=MAX_VALUE_CHARS)]
 
 
 class CorrectionFields(BaseModel):
@@ -31,7 +32,7 @@ class Decision(BaseModel):
     # Required when rejecting: the student is told why.
     reason: str | None = Field(default=None, min_length=1, max_length=500)
     # Values the deciding staff supply or amend (a photo check names fields, not values).
-    values: dict[ValueField, str] = Field(default_factory=dict, max_length=5)
+    values: dict[ValueField, Value] = Field(default_factory=dict, max_length=5)
 
     @model_validator(mode="after")
     def _reason_for_rejection(self) -> "Decision":
