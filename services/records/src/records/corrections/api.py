@@ -19,7 +19,13 @@ from records.access import InstitutionActor, InstitutionReader, InstitutionWrite
 from records.corrections import service
 from records.corrections.models import Correction
 from records.corrections.repository import CorrectionRepository
-from records.corrections.schemas import CorrectionFields, CorrectionView, Decision, EvidenceView
+from records.corrections.schemas import (
+    CorrectionAcceptance,
+    CorrectionFields,
+    CorrectionView,
+    Decision,
+    EvidenceView,
+)
 from records.crypto import Secrets
 from records.institutions.rules import INSTITUTION_CODE_SCHEMA
 from records.photochecks.api import read_limited, user_id_of
@@ -284,7 +290,7 @@ async def decide_correction(
         actor=actor,
         accept=body.decision == "accept",
         reason=body.reason,
-        values=dict(body.values),
+        values=dict(body.values) if isinstance(body, CorrectionAcceptance) else {},
         now=clock(),
     )
     return await _view(session, correction, secrets)

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from records.academic.rules import RecordKind
 
@@ -27,18 +27,24 @@ class CorrectionFields(BaseModel):
         return self
 
 
-class Decision(BaseModel):
-    decision: Literal["accept", "reject"]
-    # Required when rejecting: the student is told why.
+class CorrectionAcceptance(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["accept"]
     reason: str | None = Field(default=None, min_length=1, max_length=500)
     # Values the deciding staff supply or amend (a photo check names fields, not values).
     values: dict[ValueField, Value] = Field(default_factory=dict, max_length=5)
 
-    @model_validator(mode="after")
-    def _reason_for_rejection(self) -> "Decision":
-        if self.decision == "reject" and not self.reason:
-            raise ValueError("give the reason for a rejection")
-        return self
+
+class CorrectionRejection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["reject"]
+    # The student is told why.
+    reason: str = Field(min_length=1, max_length=500)
+
+
+Decision = Annotated[CorrectionAcceptance | CorrectionRejection, Field(discriminator="decision")]
 
 
 class EvidenceView(BaseModel):

@@ -197,7 +197,7 @@ async def answer_photo_check(
         record_id=record_id,
         user_id=user_id,
         conclusion=body.conclusion,
-        wrong_fields=list(body.wrong_fields),
+        wrong_fields=list(getattr(body, "wrong_fields", [])),
         now=clock(),
     )
     if created:

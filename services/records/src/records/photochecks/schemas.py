@@ -2,31 +2,35 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from records.academic.rules import RecordKind
 
 CheckedField = Literal["photo", "name", "id_number", "birth_date", "major"]
 
 
-class PhotoCheckAnswer(BaseModel):
-    conclusion: Literal["correct", "wrong"]
-    # Required (at least one) with "wrong", empty with "correct".
-    wrong_fields: list[CheckedField] = Field(
-        default_factory=list, max_length=5, validate_default=True
-    )
+class PhotoCheckCorrect(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    conclusion: Literal["correct"]
+
+
+class PhotoCheckWrong(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    conclusion: Literal["wrong"]
+    wrong_fields: list[CheckedField] = Field(min_length=1, max_length=5)
 
     @field_validator("wrong_fields")
     @classmethod
-    def _fields_match_conclusion(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        conclusion = info.data.get("conclusion")
-        if conclusion == "wrong" and not value:
-            raise ValueError("name at least one wrong field when the conclusion is wrong")
-        if conclusion == "correct" and value:
-            raise ValueError("a correct conclusion names no wrong fields")
+    def _once_each(cls, value: list[str]) -> list[str]:
         return list(dict.fromkeys(value))
+
+
+# "correct" names no fields; "wrong" names at least one (the schema says so, per conclusion).
+PhotoCheckAnswer = Annotated[PhotoCheckCorrect | PhotoCheckWrong, Field(discriminator="conclusion")]
 
 
 class CheckState(BaseModel):
