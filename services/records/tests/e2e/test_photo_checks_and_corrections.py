@@ -20,13 +20,14 @@ import pytest
 from PIL import Image
 
 from educert_common.db import Database
+from educert_common.events.catalogue import RecordBound
 from educert_common.settings import PlatformSettings
 from educert_common.testing.people import Person, person, resident_id
 from educert_common.testing.processes import RunningProcess, free_port
 from educert_common.testing.tokens import Tokens
 from educert_common.testing.waiting import wait_until
 from notification.config import NotificationSettings
-from notification.testing import consumer_count
+from notification.testing import consumer_count, envelope, publish
 from records.config import RecordsSettings
 from records.testing import Caller, Stack, Subscriber, student_status_body
 
@@ -447,7 +448,7 @@ async def register_student(caller: Caller, mail: Mail, who: Person) -> tuple[uui
 
 
 async def test_corrections_accepted_and_rejected_reach_the_student_by_mail(
-    caller: Caller, mail: Mail, tokens: Tokens
+    caller: Caller, mail: Mail, tokens: Tokens, clock: MovableClock
 ) -> None:
     institution, other = await caller.institution(), await caller.institution()
     who = person(RNG, born_after=date(1996, 1, 1))
@@ -458,6 +459,34 @@ async def test_corrections_accepted_and_rejected_reach_the_student_by_mail(
     await bind(caller.stack, record["id"], user_id)
     staff, foreign_staff = await caller.staff(institution), await caller.staff(other)
     url = f"{caller.stack.url}/me/corrections"
+
+    # Binding (another part of issue 9) emits records.record.bound; its notice is routed here.
+    await publish(
+        envelope(
+            RecordBound(
+                record_id=uuid.UUID(record["id"]),
+                kind="student_status",
+                institution_id=institution,
+                user_id=user_id,
+                method="manual",
+            ),
+            source="records",
+            subject=record["id"],
+        )
+    )
+    joined = await mail.to(address, "记录已加入学信档案")
+    assert "学籍" in joined["text"] and who.id_number not in joined["text"]
+
+    # The photo check's conclusion reaches the student when it takes effect.
+    check = await caller.http.put(
+        f"{caller.stack.url}/me/photo-checks/student_status/{record['id']}",
+        json={"conclusion": "correct"},
+        headers=student,
+    )
+    assert check.status_code == 201, check.text
+    clock.advance(hours=24, seconds=1)
+    concluded = await mail.to(address, "图像校对结论已生效")
+    assert "学籍" in concluded["text"] and "信息正确" in concluded["text"]
 
     filed = await caller.http.post(
         url,
