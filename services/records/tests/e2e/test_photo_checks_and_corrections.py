@@ -653,3 +653,37 @@ async def test_bad_evidence_and_bad_values_are_refused_and_nothing_is_filed(
         id=filed.json()["id"],
     )
     assert audit and all(proposed not in a.after for a in audit)
+
+
+async def test_concurrent_filings_and_decisions_leave_one_request_and_one_decision(
+    caller: Caller,
+) -> None:
+    institution = await caller.institution()
+    record = await reported(caller, institution, person(RNG, born_after=date(1996, 1, 1)))
+    user_id, student = await caller.student()
+    await bind(caller.stack, record["id"], user_id)
+    form = {"kind": "student_status", "record_id": record["id"], "fields": '{"major": "物理学"}'}
+
+    filings = await asyncio.gather(
+        *(
+            caller.http.post(f"{caller.stack.url}/me/corrections", data=form, headers=student)
+            for _ in range(4)
+        )
+    )
+    assert sorted(r.status_code for r in filings) == [201, 409, 409, 409]
+    (created,) = [r.json() for r in filings if r.status_code == 201]
+
+    staff = await caller.staff(institution)
+    decision = f"{caller.stack.url}/corrections/{created['id']}/decision"
+    decisions = await asyncio.gather(
+        caller.http.post(decision, json={"decision": "accept"}, headers=staff),
+        caller.http.post(decision, json={"decision": "reject", "reason": "不符"}, headers=staff),
+        caller.http.post(decision, json={"decision": "accept"}, headers=await caller.operator()),
+    )
+    assert sorted(r.status_code for r in decisions) == [200, 409, 409]
+    events = await caller.stack.rows(
+        "SELECT count(*) AS n FROM outbox_events WHERE event_type = 'records.correction.decided' "
+        "AND payload->'data'->>'correction_id' = :id",
+        id=created["id"],
+    )
+    assert events[0].n == 1

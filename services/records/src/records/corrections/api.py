@@ -135,14 +135,11 @@ async def file_correction(
     parsed = _fields(fields)
     files = evidence or []
     # Counted before reading: a sixth file is refused without reading any.
-    contents = (
-        [
-            await read_limited(f, f"evidence[{i}]", service.MAX_EVIDENCE_BYTES)
-            for i, f in enumerate(files)
-        ]
-        if len(files) <= service.MAX_EVIDENCE_FILES
-        else [b""] * len(files)
-    )
+    service.check_evidence_count(len(files))
+    contents = [
+        await read_limited(f, f"evidence[{i}]", service.MAX_EVIDENCE_BYTES)
+        for i, f in enumerate(files)
+    ]
     correction = await service.file_correction(
         session,
         audit,

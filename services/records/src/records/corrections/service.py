@@ -47,6 +47,15 @@ def evidence_policy(position: int) -> UploadPolicy:
     )
 
 
+def check_evidence_count(count: int) -> None:
+    """Refuse more than MAX_EVIDENCE_FILES files (422 naming `evidence`)."""
+    if count > MAX_EVIDENCE_FILES:
+        message = Text(
+            f"At most {MAX_EVIDENCE_FILES} evidence files", f"证明材料最多 {MAX_EVIDENCE_FILES} 份"
+        )
+        raise ValidationFailed(message, errors=[FieldError("evidence", "too_many_files", message)])
+
+
 def _current_row(record: RecordModel, kind: RecordKind, secrets: Secrets) -> dict[str, Any]:
     """The record's reported fields as a row `check_row` and `report_record` accept."""
     row = facts_of(record, kind)
@@ -102,11 +111,7 @@ async def file_correction(
     record = await PhotoCheckRepository(session).owned_record(kind, record_id, user_id, lock=True)
     if record is None:
         raise RecordNotFound()
-    if len(files) > MAX_EVIDENCE_FILES:
-        message = Text(
-            f"At most {MAX_EVIDENCE_FILES} evidence files", f"证明材料最多 {MAX_EVIDENCE_FILES} 份"
-        )
-        raise ValidationFailed(message, errors=[FieldError("evidence", "too_many_files", message)])
+    check_evidence_count(len(files))
     # Every file is checked before any is stored or any row written: nothing half-filed.
     for position, content in enumerate(files):
         inspect_upload(content, evidence_policy(position))
