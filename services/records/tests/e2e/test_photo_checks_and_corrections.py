@@ -517,7 +517,8 @@ async def test_corrections_accepted_and_rejected_reach_the_student_by_mail(
     mine = await caller.http.get(f"{url}/{correction['id']}/evidence/{evidence}", headers=student)
     theirs = await caller.http.get(f"{one}/evidence/{evidence}", headers=staff)
     assert mine.content == PDF and theirs.content == PDF
-    assert mine.headers["content-type"] == "application/pdf"
+    assert mine.headers["content-type"] == "application/octet-stream"
+    assert mine.headers["content-disposition"].endswith('.pdf"')
     for response in (
         await caller.http.get(f"{url}/{correction['id']}", headers=stranger),
         await caller.http.get(f"{url}/{correction['id']}/evidence/{evidence}", headers=stranger),

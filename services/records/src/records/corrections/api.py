@@ -3,7 +3,7 @@
 
 import json
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Response, UploadFile, status
 from fastapi.exceptions import RequestValidationError
@@ -34,12 +34,24 @@ from records.runtime import AuditDep, ClockDep, SecretsDep, SettingsDep, Storage
 router = APIRouter(tags=["records: corrections"])
 
 InstitutionId = Annotated[str, Path(**INSTITUTION_CODE_SCHEMA)]
-FILE_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Content-Disposition": "attachment",
-    "Cache-Control": "private, no-store",
+FILE_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}
+# Evidence goes out as bytes to save (PDF, JPEG or PNG: the request's `evidence[].media_type`
+# says which), never to be rendered inline; one declared type keeps generated clients whole.
+FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+    }
 }
-FILE_RESPONSE = {200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}}}
+EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def _file(content: bytes, media_type: str, evidence_id: uuid.UUID) -> Response:
+    name = f"evidence-{evidence_id}.{EXTENSIONS.get(media_type, 'bin')}"
+    return Response(
+        content,
+        media_type="application/octet-stream",
+        headers={**FILE_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @declares_problems(403)
@@ -207,7 +219,7 @@ async def my_evidence(
         session, correction_id, user_id_of(principal.subject)
     )
     content, media_type = await service.evidence_file(session, storage, correction, evidence_id)
-    return Response(content, media_type=media_type, headers=FILE_HEADERS)
+    return _file(content, media_type, evidence_id)
 
 
 @router.get("/institutions/{institution_id}/corrections", response_model=Page[CorrectionView])
@@ -256,7 +268,7 @@ async def institution_evidence(
     """Download an evidence file of a request of the institution (its staff, operators)."""
     correction = await service.get_for_institution(session, correction_id, actor)
     content, media_type = await service.evidence_file(session, storage, correction, evidence_id)
-    return Response(content, media_type=media_type, headers=FILE_HEADERS)
+    return _file(content, media_type, evidence_id)
 
 
 @router.post(

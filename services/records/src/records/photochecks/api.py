@@ -25,6 +25,9 @@ router = APIRouter(tags=["records: photos and photo checks"])
 
 InstitutionId = Annotated[str, Path(**INSTITUTION_CODE_SCHEMA)]
 StudentNumber = Annotated[str, Path(pattern=STUDENT_NUMBER.pattern, max_length=32)]
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+# Every stored photo is a JPEG (uploads are re-encoded), so one type is declared.
+IMAGE_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"image/jpeg": BINARY}}}
 IMAGE_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}
 
 
@@ -80,8 +83,9 @@ def _add_photo_routes(kind: RecordKind) -> None:
         return PhotoOutcome(changed=change.changed, version=change.record.version)
 
     upload.__doc__ = (
-        f"Put the photo on a {label} record (multipart; JPEG or PNG judged by content, EXIF "
-        "removed): a new version of the record; the same photo again changes nothing."
+        f"Put the photo on a {label} record (multipart; JPEG or PNG judged by content, stored "
+        "as a JPEG without EXIF): a new version of the record; the same photo again changes "
+        "nothing."
     )
     router.put(
         base,
@@ -104,14 +108,14 @@ def _add_photo_routes(kind: RecordKind) -> None:
         )
         if record is None:
             raise RecordNotFound()
-        content, media_type = await service.photo_of(storage, record)
-        return Response(content, media_type=media_type, headers=IMAGE_HEADERS)
+        content = await service.photo_of(storage, record)
+        return Response(content, media_type="image/jpeg", headers=IMAGE_HEADERS)
 
     download.__doc__ = f"Download the photo on a {label} record of the institution."
     router.get(
         base,
         response_class=Response,
-        responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}},
+        responses=IMAGE_RESPONSE,
         name=f"get_photo_of_{kind.value}",
     )(download)
 
@@ -209,7 +213,7 @@ async def answer_photo_check(
 @router.get(
     "/me/photo-checks/{kind}/{record_id}/photo",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}},
+    responses=IMAGE_RESPONSE,
 )
 async def my_record_photo(
     kind: RecordKind,
@@ -220,5 +224,5 @@ async def my_record_photo(
 ) -> Response:
     """Download the photo on one's own record."""
     record = await service.owned_record(session, kind, record_id, user_id_of(principal.subject))
-    content, media_type = await service.photo_of(storage, record)
-    return Response(content, media_type=media_type, headers=IMAGE_HEADERS)
+    content = await service.photo_of(storage, record)
+    return Response(content, media_type="image/jpeg", headers=IMAGE_HEADERS)

@@ -51,15 +51,17 @@ class PhotoChange:
     changed: bool
 
 
-def strip_metadata(content: bytes, media_type: str) -> bytes:
-    """Re-encode the image without EXIF or other metadata (GPS, camera, time), upright."""
+def strip_metadata(content: bytes) -> bytes:
+    """Re-encode the image as a JPEG without EXIF or other metadata (GPS, camera, time),
+    upright; transparency goes onto white. Every stored photo is a JPEG, whatever came in."""
     with Image.open(io.BytesIO(content)) as image:
         upright = ImageOps.exif_transpose(image)
+        if upright.mode in ("RGBA", "LA") or "transparency" in upright.info:
+            rgba = upright.convert("RGBA")
+            upright = Image.new("RGB", rgba.size, (255, 255, 255))
+            upright.paste(rgba, mask=rgba.getchannel("A"))
         out = io.BytesIO()
-        if media_type == "image/png":
-            upright.save(out, format="PNG", optimize=True)
-        else:
-            upright.convert("RGB").save(out, format="JPEG", quality=92)
+        upright.convert("RGB").save(out, format="JPEG", quality=92)
         return out.getvalue()
 
 
@@ -84,8 +86,8 @@ async def set_photo(
     record = await repository.by_student_number(institution_id, student_number, lock=True)
     if record is None:
         raise RecordNotFound()
-    checked = inspect_upload(content, PHOTO_POLICY)
-    stored = await storage.put(strip_metadata(content, checked.media_type), PHOTO_POLICY)
+    inspect_upload(content, PHOTO_POLICY)
+    stored = await storage.put(strip_metadata(content), PHOTO_POLICY)
     if record.photo_key == stored.key:
         return PhotoChange(record, changed=False)
     before = record.photo_key
@@ -129,12 +131,11 @@ async def set_photo(
     return PhotoChange(record, changed=True)
 
 
-async def photo_of(storage: FileStorage, record: RecordModel) -> tuple[bytes, str]:
-    """The photo's bytes and type (detected from the content, as at upload)."""
+async def photo_of(storage: FileStorage, record: RecordModel) -> bytes:
+    """The photo's bytes (always a JPEG: uploads are re-encoded)."""
     if record.photo_key is None:
         raise PhotoNotFound()
-    content = await storage.read(record.photo_key)
-    return content, "image/png" if content.startswith(b"\x89PNG") else "image/jpeg"
+    return await storage.read(record.photo_key)
 
 
 async def owned_record(
