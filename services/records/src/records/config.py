@@ -38,6 +38,13 @@ class RecordsSettings(ServiceSettings):
     # this intake's new students, not everyone still on the rolls.
     enrollment_query_intake_days: int = Field(default=400, ge=30, le=3660)
 
+    # Photo checks: how often the background job concludes answers whose 24 hours are over.
+    photo_check_sweep_seconds: float = Field(default=60.0, gt=0)
+    # Development and tests only: a file holding a number of seconds added to the clock, so
+    # tests of time windows move a running process's time instead of sleeping. Refused in
+    # production (see `_no_clock_offset_in_production`).
+    clock_offset_file: str = ""
+
     @field_validator("personal_data_retired_secrets")
     @classmethod
     def _check_retired_key_ids(cls, value: dict[int, str]) -> dict[int, str]:
@@ -48,6 +55,12 @@ class RecordsSettings(ServiceSettings):
                     f"secrets (got id {key_id})"
                 )
         return value
+
+    @model_validator(mode="after")
+    def _no_clock_offset_in_production(self) -> "RecordsSettings":
+        if self.clock_offset_file and self.platform.environment == "production":
+            raise ValueError("RECORDS_CLOCK_OFFSET_FILE is for development and tests only")
+        return self
 
     @model_validator(mode="after")
     def _current_key_is_not_retired(self) -> "RecordsSettings":

@@ -13,6 +13,12 @@ from records.crypto import ID_NUMBER_CONTEXT, secrets_for
 def encrypted_columns(settings: RecordsSettings) -> list[EncryptedColumn]:
     cipher = secrets_for(settings).personal
     return [
-        EncryptedColumn(table, "id_number_encrypted", cipher, context=ID_NUMBER_CONTEXT)
-        for table in (*RECORD_TABLES, "record_versions")
+        *(
+            EncryptedColumn(table, "id_number_encrypted", cipher, context=ID_NUMBER_CONTEXT)
+            for table in (*RECORD_TABLES, "record_versions")
+        ),
+        # A proposed ID number in a correction request (NULL when none was proposed).
+        EncryptedColumn(
+            "corrections", "proposed_id_number_encrypted", cipher, context=ID_NUMBER_CONTEXT
+        ),
     ]

@@ -96,3 +96,37 @@ class CaptchaRateLimited(TooManyRequests):
         "Too many captchas from this network; try again later (see Retry-After)",
         "当前网络获取验证码过于频繁,请稍后再试",
     )
+
+
+# photo checks and corrections -----------------------------------------------------------------
+
+
+class PhotoCheckFinal(Conflict):
+    code = "photo_check_final"
+    title = Text(
+        "The photo-check conclusion has taken effect and can no longer be changed",
+        "图像校对结论已生效，不能再修改",
+    )
+
+
+class PhotoNotFound(NotFound):
+    code = "photo_not_found"
+    title = Text("This record has no photo", "该记录没有照片")
+
+
+class CorrectionNotFound(NotFound):
+    code = "correction_not_found"
+    title = Text("Correction request not found", "更正申请不存在")
+
+
+class CorrectionAlreadyOpen(Conflict):
+    code = "correction_already_open"
+    title = Text(
+        "This record already has an open correction request",
+        "该记录已有一份待处理的更正申请",
+    )
+
+
+class CorrectionAlreadyDecided(Conflict):
+    code = "correction_already_decided"
+    title = Text("This correction request has already been decided", "该更正申请已处理")

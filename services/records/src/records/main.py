@@ -9,6 +9,8 @@ from records import __doc__ as SERVICE_DESCRIPTION
 from records import api, events
 from records.base import messaging
 from records.config import RecordsSettings
+from records.photochecks.jobs import conclude_photo_checks_job
+from records.runtime import clock_for
 
 DEFINITION = ServiceDefinition(
     name="records",
@@ -18,8 +20,12 @@ DEFINITION = ServiceDefinition(
     messaging=messaging,
     migrations_dir=Path(__file__).resolve().parents[2] / "migrations",
     event_handlers=events.HANDLERS,
+    background_jobs=[conclude_photo_checks_job],
 )
 
 
 def create_app(settings: RecordsSettings | None = None) -> FastAPI:
-    return create_service_app(DEFINITION, settings or RecordsSettings())
+    settings = settings or RecordsSettings()
+    app = create_service_app(DEFINITION, settings)
+    app.state.clock = clock_for(settings)
+    return app

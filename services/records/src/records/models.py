@@ -9,13 +9,18 @@ from records.academic.models import (
     StudentStatusRecord,
 )
 from records.base import Base, audit, idempotency, limits, messaging
+from records.corrections.models import Correction, CorrectionEvidence
 from records.enrollment_query.models import QueryCaptcha
 from records.institutions.models import Institution
+from records.photochecks.models import PhotoCheck
 
 __all__ = [
     "Base",
+    "Correction",
+    "CorrectionEvidence",
     "DegreeRecord",
     "Institution",
+    "PhotoCheck",
     "QualificationRecord",
     "QueryCaptcha",
     "RecordVersion",

@@ -1,7 +1,8 @@
 """Per-process parts the shared runtime does not carry: keys, the clock, file storage."""
 
+import os
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -29,8 +30,41 @@ def _audit() -> AuditLog:
     return audit
 
 
+class OffsetClock:
+    """The real time plus the seconds written in a file (development and tests only: the
+    settings refuse RECORDS_CLOCK_OFFSET_FILE in production). The file is read again only
+    when it changes, so a test moves every part of a running process forward at once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stamp: tuple[int, int, int] | None = None
+        self._offset = timedelta()
+
+    def __call__(self) -> datetime:
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            return utcnow()
+        # The inode too: a test replaces the file, and two writes within one tick of the
+        # file system's clock can have the same size and time.
+        stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        if stamp != self._stamp:
+            text = self.path.read_text().strip()
+            self._offset = timedelta(seconds=float(text or 0))
+            self._stamp = stamp
+        return utcnow() + self._offset
+
+
+def clock_for(settings: RecordsSettings) -> Clock:
+    """The process's clock: the real one, or (development, tests) the offset one."""
+    if settings.clock_offset_file:
+        return OffsetClock(Path(settings.clock_offset_file))
+    return utcnow
+
+
 def _clock(request: Request) -> Clock:
-    """The app's clock: tests of time windows (the 24-hour photo check) inject their own."""
+    """The app's clock (`app.state.clock`, set by `create_app`); in-process tests of time
+    windows may put their own there."""
     return getattr(request.app.state, "clock", None) or utcnow
 
 

@@ -4,11 +4,15 @@ from fastapi import APIRouter
 
 from educert_common.http.platform import platform_router
 from records.academic import api as academic_api
+from records.corrections import api as corrections_api
 from records.enrollment_query import api as enrollment_query_api
 from records.institutions import api as institutions_api
+from records.photochecks import api as photochecks_api
 
 router = APIRouter()
 router.include_router(platform_router("records"))
 router.include_router(institutions_api.router)
 router.include_router(academic_api.router)
 router.include_router(enrollment_query_api.router)
+router.include_router(photochecks_api.router)
+router.include_router(corrections_api.router)
