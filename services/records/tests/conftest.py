@@ -9,7 +9,6 @@ Fixtures other test modules build on:
 - `records_env`: extra environment of the processes (override it in a module).
 """
 
-import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -81,12 +80,12 @@ async def stack(
     records = RunningProcess(
         "records", "records.main:create_app", port=records_port, env=env, log_dir=log_dir
     )
-    for process in (identity, records):
-        process.start()
     database = Database.connect(RecordsSettings().resolved_database_url(), pool_size=4)
     stack = Stack(identity, records, env, log_dir, database, subscriber)
     try:
-        await asyncio.gather(*(p.wait_ready(timeout=60) for p in (identity, records)))
+        # Identity first: records reads the revocation list from it before it accepts tokens.
+        await identity.start().wait_ready(timeout=60)
+        await records.start().wait_ready(timeout=60)
         yield stack
     finally:
         stack.records.stop()

@@ -216,7 +216,8 @@ class RevocationFeed:
 
         A subscription alone passes: new revocations arrive, and identity being unreachable
         for the catch-up must not take every service out of rotation (it is logged and the
-        gauge shows it)."""
+        gauge shows it). Not even before the first catch-up: identity's own pods read their
+        revocations through identity's Service, which routes only to ready pods."""
         if not (self._subscribed or self._recently_caught_up()):
             raise RevocationsStale("revocations are neither subscribed to nor caught up")
 
@@ -282,11 +283,14 @@ class RevocationFeed:
         logger.info("revocation feed subscribed", extra={"queue": queue.name})
         # Subscribed first, then caught up: whatever was revoked in between arrives either way.
         # Identity may be down for a while: keep trying (loudly) without dropping the queue.
+        retry_in = 0.25
         while not await self.catch_up():
             self._alarm_if_blind()
             try:
-                await asyncio.wait_for(lost.wait(), self.poll_seconds)
+                # Soon at first (identity is often starting alongside), then every poll.
+                await asyncio.wait_for(lost.wait(), retry_in)
             except TimeoutError:
+                retry_in = min(retry_in * 2, self.poll_seconds)
                 continue
             return
         self._caught_up_since_subscribing = True
