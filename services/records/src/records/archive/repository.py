@@ -2,9 +2,11 @@
 and the institution with its successor."""
 
 import uuid
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, literal, null, or_, select, union_all
+from sqlalchemy import Integer, and_, bindparam, literal, null, or_, select, union_all
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -20,7 +22,7 @@ from records.academic.rules import RecordKind
 from records.institutions.models import Institution
 
 
-def _owned(model: Any, kind: RecordKind, owner_id: uuid.UUID, level: Any, day: Any, status: Any):  # type: ignore[no-untyped-def]
+def _owned(model: Any, kind: RecordKind, owner: Any, level: Any, day: Any, status: Any) -> Any:
     return select(
         literal(kind.value).label("kind"),
         model.id.label("id"),
@@ -33,7 +35,50 @@ def _owned(model: Any, kind: RecordKind, owner_id: uuid.UUID, level: Any, day: A
         status.label("record_status"),
         model.bound_via.label("bound_via"),
         model.bound_at.label("bound_at"),
-    ).where(model.owner_id == owner_id)
+    ).where(model.owner_id == owner)
+
+
+# Built once: composing the union and its aliases costs more than running it.
+_issuer = aliased(Institution, name="issuer")
+_successor = aliased(Institution, name="successor")
+
+
+@lru_cache(maxsize=2)
+def _entries_statement(after_cursor: bool) -> Any:
+    """The combined page query over the three kinds, with bound parameters `owner_id`,
+    `limit` and (after a cursor) `after_at`, `after_id`."""
+    owner = bindparam("owner_id", type_=UUID(as_uuid=True))
+    s, q, d = StudentStatusRecord, QualificationRecord, DegreeRecord
+    combined = union_all(
+        _owned(s, RecordKind.STUDENT_STATUS, owner, s.level, s.enrollment_date, s.status),
+        _owned(q, RecordKind.QUALIFICATION, owner, q.level, q.graduation_date, q.conclusion),
+        _owned(d, RecordKind.DEGREE, owner, d.degree_level, d.conferred_date, null()),
+    ).subquery("entries")
+    statement = (
+        select(
+            combined,
+            _issuer.name_zh,
+            _issuer.name_en,
+            _issuer.status.label("institution_status"),
+            _successor.id.label("successor_id"),
+            _successor.name_zh.label("successor_name_zh"),
+            _successor.name_en.label("successor_name_en"),
+        )
+        .join(_issuer, _issuer.id == combined.c.institution_id)
+        .outerjoin(_successor, _successor.id == _issuer.successor_id)
+    )
+    if after_cursor:
+        after_at = bindparam("after_at", type_=combined.c.created_at.type)
+        after_id = bindparam("after_id", type_=UUID(as_uuid=True))
+        statement = statement.where(
+            or_(
+                combined.c.created_at < after_at,
+                and_(combined.c.created_at == after_at, combined.c.id < after_id),
+            )
+        )
+    return statement.order_by(combined.c.created_at.desc(), combined.c.id.desc()).limit(
+        bindparam("limit", type_=Integer)
+    )
 
 
 class ArchiveRepository:
@@ -44,42 +89,11 @@ class ArchiveRepository:
         self, owner_id: uuid.UUID, params: PageParams
     ) -> tuple[list[Any], Cursor | None]:
         """One page of the account's records of all kinds, newest first, with institutions."""
-        s, q, d = StudentStatusRecord, QualificationRecord, DegreeRecord
-        combined = union_all(
-            _owned(s, RecordKind.STUDENT_STATUS, owner_id, s.level, s.enrollment_date, s.status),
-            _owned(q, RecordKind.QUALIFICATION, owner_id, q.level, q.graduation_date, q.conclusion),
-            _owned(d, RecordKind.DEGREE, owner_id, d.degree_level, d.conferred_date, null()),
-        ).subquery("entries")
-        issuer = aliased(Institution, name="issuer")
-        successor = aliased(Institution, name="successor")
-        statement = (
-            select(
-                combined,
-                issuer.name_zh,
-                issuer.name_en,
-                issuer.status.label("institution_status"),
-                successor.id.label("successor_id"),
-                successor.name_zh.label("successor_name_zh"),
-                successor.name_en.label("successor_name_en"),
-            )
-            .join(issuer, issuer.id == combined.c.institution_id)
-            .outerjoin(successor, successor.id == issuer.successor_id)
-        )
+        values: dict[str, Any] = {"owner_id": owner_id, "limit": params.limit + 1}
         if params.cursor is not None:
-            after = params.cursor
-            statement = statement.where(
-                or_(
-                    combined.c.created_at < after.created_at,
-                    and_(
-                        combined.c.created_at == after.created_at,
-                        combined.c.id < uuid.UUID(after.id),
-                    ),
-                )
-            )
-        statement = statement.order_by(combined.c.created_at.desc(), combined.c.id.desc()).limit(
-            params.limit + 1
-        )
-        rows = list((await self.session.execute(statement)).all())
+            values.update(after_at=params.cursor.created_at, after_id=uuid.UUID(params.cursor.id))
+        statement = _entries_statement(params.cursor is not None)
+        rows = list((await self.session.execute(statement, values)).all())
         cursor = None
         if len(rows) > params.limit:
             rows = rows[: params.limit]
@@ -98,10 +112,9 @@ class ArchiveRepository:
 
     async def institution(self, institution_id: str) -> tuple[Institution, Institution | None]:
         """The institution and, if it merged, its successor."""
-        successor = aliased(Institution, name="successor")
         statement = (
-            select(Institution, successor)
-            .outerjoin(successor, successor.id == Institution.successor_id)
+            select(Institution, _successor)
+            .outerjoin(_successor, _successor.id == Institution.successor_id)
             .where(Institution.id == institution_id)
         )
         row = (await self.session.execute(statement)).one()
