@@ -110,12 +110,18 @@ class ArchiveRepository:
             statement = statement.where(model.owner_id == owner_id)
         return (await self.session.execute(statement)).scalar_one_or_none()
 
-    async def institution(self, institution_id: str) -> tuple[Institution, Institution | None]:
-        """The institution and, if it merged, its successor."""
+    async def record_with_institution(
+        self, kind: RecordKind, record_id: uuid.UUID, *, owner_id: uuid.UUID | None
+    ) -> tuple[RecordModel, Institution, Institution | None] | None:
+        """`record` with its institution and that one's successor, in one query."""
+        model: Any = MODELS[kind.value]
         statement = (
-            select(Institution, _successor)
+            select(model, Institution, _successor)
+            .join(Institution, Institution.id == model.institution_id)
             .outerjoin(_successor, _successor.id == Institution.successor_id)
-            .where(Institution.id == institution_id)
+            .where(model.id == record_id)
         )
-        row = (await self.session.execute(statement)).one()
-        return row[0], row[1]
+        if owner_id is not None:
+            statement = statement.where(model.owner_id == owner_id)
+        row = (await self.session.execute(statement)).one_or_none()
+        return (row[0], row[1], row[2]) if row is not None else None

@@ -103,9 +103,12 @@ async def record_detail(
     owner_id: uuid.UUID | None,
 ) -> Any:
     """One record of the account (operators: any record) with institution and history."""
-    record = await owned_record(session, kind=kind, record_id=record_id, owner_id=owner_id)
-    archive = ArchiveRepository(session)
-    issuer, successor = await archive.institution(record.institution_id)
+    found = await ArchiveRepository(session).record_with_institution(
+        kind, record_id, owner_id=owner_id
+    )
+    if found is None:
+        raise RecordNotFound()
+    record, issuer, successor = found
     records = RecordRepository(session, kind)
     versions = [
         ArchiveVersion(
