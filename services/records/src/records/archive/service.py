@@ -34,6 +34,8 @@ def _check_cursor(params: PageParams) -> None:
         return
     try:
         uuid.UUID(params.cursor.id)
+        if params.cursor.created_at.tzinfo is None:
+            raise ValueError("a cursor's time carries its offset")
     except ValueError:
         raise ValidationFailed(
             errors=[

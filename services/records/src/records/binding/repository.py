@@ -7,7 +7,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, any_, bindparam, delete, exists, extract, func, or_, select, update
+from sqlalchemy import (
+    and_,
+    any_,
+    bindparam,
+    delete,
+    exists,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +38,33 @@ class BoundRow:
     institution_id: str
     user_id: uuid.UUID
     bound_at: datetime | None = None
+    kind: RecordKind = RecordKind.STUDENT_STATUS
+
+
+async def bind_every_kind_for(session: AsyncSession, user_id: uuid.UUID) -> list[BoundRow]:
+    """Bind the account's matching records of all three kinds in one statement (three
+    UPDATE ... RETURNING in WITH, their rows unioned): one round trip per verification."""
+    parts = []
+    for kind in RecordKind:
+        bound = (
+            BindingRepository(session, kind)
+            ._binding_update(record_ids=None, institution_id=None, user_id=user_id, source=None)
+            .cte(f"bound_{kind.value}")
+        )
+        parts.append(
+            select(
+                literal(kind.value).label("kind"),
+                bound.c.record_id,
+                bound.c.institution_id,
+                bound.c.user_id,
+                bound.c.bound_at,
+            )
+        )
+    rows = (await session.execute(union_all(*parts))).all()
+    return [
+        BoundRow(r.record_id, r.institution_id, r.user_id, r.bound_at, RecordKind(r.kind))
+        for r in rows
+    ]
 
 
 class VerifiedAccountRepository:
@@ -74,17 +114,18 @@ class BindingRepository:
         self.kind = kind
         self.model: Any = MODELS[kind.value]
 
-    async def bind_automatically(
+    def _binding_update(
         self,
         *,
-        record_ids: Sequence[uuid.UUID] | None = None,
-        institution_id: str | None = None,
-        user_id: uuid.UUID | None = None,
-        source: str | None = None,
-    ) -> list[BoundRow]:
-        """Bind, in one UPDATE ... FROM, every unbound record of this kind (within the filters
-        given) whose ID hash, name, gender and birth date equal a verified account's."""
-        model, account = self.model, VerifiedAccount
+        record_ids: Sequence[uuid.UUID] | None,
+        institution_id: str | None,
+        user_id: uuid.UUID | None,
+        source: str | None,
+    ) -> Any:
+        """UPDATE ... FROM verified_accounts ... RETURNING (record id, institution, account,
+        bound_at) of the unbound records of this kind matching an account, within the filters."""
+        table = self.model.__table__
+        model, account = table.c, VerifiedAccount.__table__.c
         conditions: list[Any] = [
             model.owner_id.is_(None),
             model.id_number_hash == account.id_number_hash,
@@ -116,19 +157,37 @@ class BindingRepository:
                     RecordVersion.source == source,
                 )
             )
-        statement = (
-            update(model)
+        return (
+            update(table)
             .where(and_(*conditions))
             .values(
                 owner_id=account.user_id,
                 bound_at=func.clock_timestamp(),
                 bound_via="automatic",
             )
-            .returning(model.id, model.institution_id, account.user_id, model.bound_at)
-            .execution_options(synchronize_session=False)
+            .returning(
+                model.id.label("record_id"),
+                model.institution_id.label("institution_id"),
+                account.user_id.label("user_id"),
+                model.bound_at.label("bound_at"),
+            )
+        )
+
+    async def bind_automatically(
+        self,
+        *,
+        record_ids: Sequence[uuid.UUID] | None = None,
+        institution_id: str | None = None,
+        user_id: uuid.UUID | None = None,
+        source: str | None = None,
+    ) -> list[BoundRow]:
+        """Bind, in one UPDATE ... FROM, every unbound record of this kind (within the filters
+        given) whose ID hash, name, gender and birth date equal a verified account's."""
+        statement = self._binding_update(
+            record_ids=record_ids, institution_id=institution_id, user_id=user_id, source=source
         )
         rows = (await self.session.execute(statement)).all()
-        return [BoundRow(r[0], r[1], r[2], r[3]) for r in rows]
+        return [BoundRow(r[0], r[1], r[2], r[3], self.kind) for r in rows]
 
     async def bind_one(self, record: RecordModel, user_id: uuid.UUID, method: str) -> None:
         record.owner_id = user_id
@@ -208,7 +267,7 @@ async def count_attempt(session: AsyncSession, user_id: uuid.UUID, day: date) ->
 
 
 async def add_audit_entries(
-    session: AsyncSession, kind: RecordKind, rows: Sequence[BoundRow], *, actor: str, method: str
+    session: AsyncSession, rows: Sequence[BoundRow], *, actor: str, method: str
 ) -> None:
     """One audit entry per bound record, written with one statement."""
     if not rows:
@@ -221,7 +280,7 @@ async def add_audit_entries(
                 "id": uuid.uuid4(),
                 "actor": actor,
                 "action": "record.bound",
-                "subject_type": f"record.{kind.value}",
+                "subject_type": f"record.{row.kind.value}",
                 "subject_id": str(row.record_id),
                 "before": None,
                 "after": {"owner_id": str(row.user_id), "bound_via": method},
