@@ -15,10 +15,8 @@ from sqlalchemy import (
     exists,
     extract,
     func,
-    literal,
     or_,
     select,
-    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
@@ -39,32 +37,6 @@ class BoundRow:
     user_id: uuid.UUID
     bound_at: datetime | None = None
     kind: RecordKind = RecordKind.STUDENT_STATUS
-
-
-async def bind_every_kind_for(session: AsyncSession, user_id: uuid.UUID) -> list[BoundRow]:
-    """Bind the account's matching records of all three kinds in one statement (three
-    UPDATE ... RETURNING in WITH, their rows unioned): one round trip per verification."""
-    parts = []
-    for kind in RecordKind:
-        bound = (
-            BindingRepository(session, kind)
-            ._binding_update(record_ids=None, institution_id=None, user_id=user_id, source=None)
-            .cte(f"bound_{kind.value}")
-        )
-        parts.append(
-            select(
-                literal(kind.value).label("kind"),
-                bound.c.record_id,
-                bound.c.institution_id,
-                bound.c.user_id,
-                bound.c.bound_at,
-            )
-        )
-    rows = (await session.execute(union_all(*parts))).all()
-    return [
-        BoundRow(r.record_id, r.institution_id, r.user_id, r.bound_at, RecordKind(r.kind))
-        for r in rows
-    ]
 
 
 class VerifiedAccountRepository:

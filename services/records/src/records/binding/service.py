@@ -25,7 +25,6 @@ from records.binding.repository import (
     BoundRow,
     VerifiedAccountRepository,
     add_audit_entries,
-    bind_every_kind_for,
     count_attempt,
     old_qualifications,
 )
@@ -107,9 +106,11 @@ async def account_verified(
         birth_date=event.birth_date,
         event_id=event_id,
     )
-    # The three kinds in one statement, then one outbox and one audit statement: a
-    # verification costs a handful of round trips however many records it binds.
-    bound = await bind_every_kind_for(session, event.user_id)
+    # One UPDATE per kind (one statement joining the three UPDATEs in WITH plans far slower),
+    # then one outbox and one audit statement for all of them.
+    bound: list[BoundRow] = []
+    for kind in RecordKind:
+        bound += await BindingRepository(session, kind).bind_automatically(user_id=event.user_id)
     await _announce(session, outbox, bound, actor="system", method=METHOD_AUTOMATIC)
     return bound
 
