@@ -5,9 +5,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    String,
     and_,
     any_,
     bindparam,
@@ -39,6 +41,82 @@ class BoundRow:
     kind: RecordKind = RecordKind.STUDENT_STATUS
 
 
+@lru_cache(maxsize=64)
+def _binding_update(kind: RecordKind, given: frozenset[str]) -> Any:
+    """UPDATE ... FROM verified_accounts ... RETURNING (record id, institution, account,
+    bound_at) of the unbound records of `kind` matching an account, narrowed by the filters
+    named in `given` (bound parameters of the same names). Built once per shape: composing it
+    costs more than running it, and binding runs on every verification."""
+    table = MODELS[kind.value].__table__
+    model, account = table.c, VerifiedAccount.__table__.c
+    conditions: list[Any] = [
+        model.owner_id.is_(None),
+        model.id_number_hash == account.id_number_hash,
+        model.name == account.real_name,
+        model.gender == account.gender,
+        model.birth_date == account.birth_date,
+        ~exists().where(
+            Unbinding.kind == kind.value,
+            Unbinding.record_id == model.id,
+            Unbinding.user_id == account.user_id,
+        ),
+    ]
+    if kind == RecordKind.QUALIFICATION:
+        conditions.append(model.graduation_date >= AUTOMATIC_QUALIFICATIONS_FROM)
+    if "user_id" in given:
+        conditions.append(account.user_id == bindparam("user_id", type_=UUID(as_uuid=True)))
+    if "record_ids" in given:
+        # One array parameter, whatever the number of ids (an import may pass many).
+        ids = bindparam("record_ids", type_=ARRAY(UUID(as_uuid=True)))
+        conditions.append(model.id == any_(ids))
+    if "institution_id" in given:
+        conditions.append(model.institution_id == bindparam("institution_id", type_=String))
+    if "source" in given:
+        conditions.append(
+            exists().where(
+                RecordVersion.kind == kind.value,
+                RecordVersion.record_id == model.id,
+                RecordVersion.version == model.version,
+                RecordVersion.source == bindparam("source", type_=String),
+            )
+        )
+    return (
+        update(table)
+        .where(and_(*conditions))
+        .values(owner_id=account.user_id, bound_at=func.clock_timestamp(), bound_via="automatic")
+        .returning(model.id, model.institution_id, account.user_id, model.bound_at)
+    )
+
+
+_accounts = VerifiedAccount.__table__
+# Built once (see _binding_update): another account that held the number loses it, then the
+# account is inserted or refreshed.
+_RELEASE_NUMBER = delete(_accounts).where(
+    _accounts.c.id_number_hash == bindparam("id_number_hash"),
+    _accounts.c.user_id != bindparam("user_id"),
+)
+_upsert = insert(_accounts).values(
+    user_id=bindparam("user_id"),
+    id_number_hash=bindparam("id_number_hash"),
+    real_name=bindparam("real_name"),
+    gender=bindparam("gender"),
+    birth_date=bindparam("birth_date"),
+    event_id=bindparam("event_id"),
+    verified_at=func.now(),
+)
+_UPSERT_ACCOUNT = _upsert.on_conflict_do_update(
+    index_elements=[_accounts.c.user_id],
+    set_={
+        "id_number_hash": _upsert.excluded.id_number_hash,
+        "real_name": _upsert.excluded.real_name,
+        "gender": _upsert.excluded.gender,
+        "birth_date": _upsert.excluded.birth_date,
+        "event_id": _upsert.excluded.event_id,
+        "verified_at": func.now(),
+    },
+)
+
+
 class VerifiedAccountRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -55,24 +133,16 @@ class VerifiedAccountRepository:
     ) -> None:
         """Insert or refresh the account; another account that held the same number loses it
         (identity lets one account hold a number at a time)."""
-        await self.session.execute(
-            delete(VerifiedAccount).where(
-                VerifiedAccount.id_number_hash == id_number_hash,
-                VerifiedAccount.user_id != user_id,
-            )
-        )
         values = {
+            "user_id": user_id,
             "id_number_hash": id_number_hash,
             "real_name": real_name,
             "gender": gender,
             "birth_date": birth_date,
             "event_id": event_id,
-            "verified_at": func.now(),
         }
-        statement = insert(VerifiedAccount).values(user_id=user_id, **values)
-        await self.session.execute(
-            statement.on_conflict_do_update(index_elements=[VerifiedAccount.user_id], set_=values)
-        )
+        await self.session.execute(_RELEASE_NUMBER, values)
+        await self.session.execute(_UPSERT_ACCOUNT, values)
 
     async def get(self, user_id: uuid.UUID) -> VerifiedAccount | None:
         return await self.session.get(VerifiedAccount, user_id)
@@ -86,65 +156,6 @@ class BindingRepository:
         self.kind = kind
         self.model: Any = MODELS[kind.value]
 
-    def _binding_update(
-        self,
-        *,
-        record_ids: Sequence[uuid.UUID] | None,
-        institution_id: str | None,
-        user_id: uuid.UUID | None,
-        source: str | None,
-    ) -> Any:
-        """UPDATE ... FROM verified_accounts ... RETURNING (record id, institution, account,
-        bound_at) of the unbound records of this kind matching an account, within the filters."""
-        table = self.model.__table__
-        model, account = table.c, VerifiedAccount.__table__.c
-        conditions: list[Any] = [
-            model.owner_id.is_(None),
-            model.id_number_hash == account.id_number_hash,
-            model.name == account.real_name,
-            model.gender == account.gender,
-            model.birth_date == account.birth_date,
-            ~exists().where(
-                Unbinding.kind == self.kind.value,
-                Unbinding.record_id == model.id,
-                Unbinding.user_id == account.user_id,
-            ),
-        ]
-        if self.kind == RecordKind.QUALIFICATION:
-            conditions.append(model.graduation_date >= AUTOMATIC_QUALIFICATIONS_FROM)
-        if user_id is not None:
-            conditions.append(account.user_id == user_id)
-        if record_ids is not None:
-            # One array parameter, whatever the number of ids (an import may pass many).
-            ids = bindparam("record_ids", list(record_ids), type_=ARRAY(UUID(as_uuid=True)))
-            conditions.append(model.id == any_(ids))
-        if institution_id is not None:
-            conditions.append(model.institution_id == institution_id)
-        if source is not None:
-            conditions.append(
-                exists().where(
-                    RecordVersion.kind == self.kind.value,
-                    RecordVersion.record_id == model.id,
-                    RecordVersion.version == model.version,
-                    RecordVersion.source == source,
-                )
-            )
-        return (
-            update(table)
-            .where(and_(*conditions))
-            .values(
-                owner_id=account.user_id,
-                bound_at=func.clock_timestamp(),
-                bound_via="automatic",
-            )
-            .returning(
-                model.id.label("record_id"),
-                model.institution_id.label("institution_id"),
-                account.user_id.label("user_id"),
-                model.bound_at.label("bound_at"),
-            )
-        )
-
     async def bind_automatically(
         self,
         *,
@@ -155,10 +166,16 @@ class BindingRepository:
     ) -> list[BoundRow]:
         """Bind, in one UPDATE ... FROM, every unbound record of this kind (within the filters
         given) whose ID hash, name, gender and birth date equal a verified account's."""
-        statement = self._binding_update(
-            record_ids=record_ids, institution_id=institution_id, user_id=user_id, source=source
-        )
-        rows = (await self.session.execute(statement)).all()
+        filters = {
+            "record_ids": list(record_ids) if record_ids is not None else None,
+            "institution_id": institution_id,
+            "user_id": user_id,
+            "source": source,
+        }
+        given = frozenset(name for name, value in filters.items() if value is not None)
+        statement = _binding_update(self.kind, given)
+        values = {name: value for name, value in filters.items() if value is not None}
+        rows = (await self.session.execute(statement, values)).all()
         return [BoundRow(r[0], r[1], r[2], r[3], self.kind) for r in rows]
 
     async def bind_one(self, record: RecordModel, user_id: uuid.UUID, method: str) -> None:
