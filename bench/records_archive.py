@@ -190,9 +190,17 @@ def main() -> None:
             script = lua_script(rows, which, work)
             for target, process in (("gateway", gateway), ("direct", records)):
                 wrk(process.url, script, connections=32, seconds=args.warmup)
-                results[f"{label}_{target}"] = wrk(
-                    process.url, script, connections=32, seconds=args.seconds
-                )
+                before = {p.name: records_data.cpu_seconds(p.popen.pid) for p in processes}
+                figures = wrk(process.url, script, connections=32, seconds=args.seconds)
+                # Share of one core each process used while wrk ran: which one is saturated.
+                figures["cpu_share_of_one_core"] = {
+                    p.name: round(
+                        (records_data.cpu_seconds(p.popen.pid) - before[p.name]) / args.seconds,
+                        2,
+                    )
+                    for p in processes
+                }
+                results[f"{label}_{target}"] = figures
         results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     finally:
         for process in reversed(processes):
@@ -211,7 +219,8 @@ def main() -> None:
         ratio = round(figures["rps"] / 1500, 2)
         print(
             f"{key}: {figures['rps']:.0f} req/s ({ratio}x of 1,500), p50 {figures['p50_ms']} ms, "
-            f"p99 {figures['p99_ms']} ms, non-2xx {figures['non_2xx']}"
+            f"p99 {figures['p99_ms']} ms, non-2xx {figures['non_2xx']}, "
+            f"CPU (cores) {figures['cpu_share_of_one_core']}"
         )
     print(
         f"load average before {results['load_average_before']}, "

@@ -73,7 +73,7 @@ def percentiles(values: list[float]) -> dict[str, float]:
     }
 
 
-async def run(args: argparse.Namespace) -> dict[str, Any]:
+async def run(args: argparse.Namespace, pids: dict[str, int]) -> dict[str, Any]:
     import aio_pika
 
     from educert_common.events.catalogue import UserRealnameVerified
@@ -147,6 +147,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     interval = 1 / args.rate
     pending: set[asyncio.Task[None]] = set()
     load_before = os.getloadavg()
+    cpu_before = {name: records_data.cpu_seconds(pid) for name, pid in pids.items()}
     begin = time.perf_counter()
     for index, holder in enumerate(people[:count]):
         delay = begin + index * interval - time.perf_counter()
@@ -165,6 +166,19 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     with contextlib.suppress(AssertionError):  # the missing ones are counted below
         await wait_until(all_arrived, timeout=60, interval=0.05)
     load_after = os.getloadavg()
+    wall = time.perf_counter() - begin
+    cpu = {
+        name: {
+            "cpu_seconds": round(records_data.cpu_seconds(pid) - cpu_before[name], 2),
+            "share_of_one_core": round(
+                (records_data.cpu_seconds(pid) - cpu_before[name]) / wall, 2
+            ),
+            "cpu_ms_per_verification": round(
+                (records_data.cpu_seconds(pid) - cpu_before[name]) / count * 1000, 1
+            ),
+        }
+        for name, pid in pids.items()
+    }
 
     import asyncpg
 
@@ -214,6 +228,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
         "unrelated_records": args.unrelated,
+        "process_cpu_during_load": cpu,
         "matching_records": 3 * len(people),
         "populate_seconds": populate_seconds,
         "verifications": count,
@@ -262,7 +277,7 @@ def main() -> None:
             )
             processes.append(process)
             process.wait_ready("/readyz", timeout=60)
-        results = asyncio.run(run(args))
+        results = asyncio.run(run(args, {p.name: p.popen.pid for p in processes}))
     finally:
         for process in reversed(processes):
             process.stop()
@@ -277,6 +292,7 @@ def main() -> None:
         f"{overall.get('max_ms')} ms; commit->bound_at {results['commit_to_bound_at']}; "
         f"not bound {results['not_bound_within_60s']}; load {results['load_average_after']}"
     )
+    print(f"CPU during the load: {results['process_cpu_during_load']}")
     if p99:
         print(f"p99 against the 200 ms target: {round(p99 / 200, 2)}x of the budget")
     RESULTS.mkdir(exist_ok=True)
