@@ -2,7 +2,7 @@
 binding attempt counter, operators' unbindings.
 
 Revision ID: records_0004
-Revises: records_0002
+Revises: records_0005
 Create Date: 2026-12-02 03:45:06.218816
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from educert_common.db import UtcDateTime
 
 revision: str = "records_0004"
-down_revision: str | None = "records_0002"
+down_revision: str | None = "records_0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
