@@ -5,7 +5,8 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 
 .PHONY: run test install admin check-infra migrate lint format bench bench-gateway bench-events \
-	bench-identity bench-notification bench-notification-render bench-payment bench-receipts clean
+	bench-identity bench-notification bench-notification-render bench-payment bench-receipts \
+	bench-records-binding bench-records-archive clean
 
 ## install: create the virtual environment and install the whole workspace from uv.lock
 ## (and Debian's chromium for the /docs browser test, when running as root with apt-get)
@@ -72,9 +73,15 @@ bench-payment: install
 bench-receipts: install
 	@$(PYTHON) bench/receipt_pdf.py
 
+bench-records-binding: install
+	@$(PYTHON) bench/records_binding.py
+
+bench-records-archive: install
+	@$(PYTHON) bench/records_archive.py
+
 ## bench: every benchmark, one after the other (several minutes; results in bench/results/)
 bench: bench-gateway bench-events bench-identity bench-notification bench-notification-render \
-	bench-payment bench-receipts
+	bench-payment bench-receipts bench-records-binding bench-records-archive
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

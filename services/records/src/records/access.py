@@ -5,6 +5,7 @@ operators and admins act on any institution they name. A merged or closed instit
 staff still read what it reported, but no longer write: its successor reports now.
 """
 
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -58,3 +59,17 @@ def institution_actor_with(*scopes: str) -> Callable[..., Awaitable[InstitutionA
 
 InstitutionReader = Annotated[InstitutionActor, Depends(institution_actor_with("records:read"))]
 InstitutionWriter = Annotated[InstitutionActor, Depends(institution_actor_with("records:import"))]
+
+
+@declares_problems(403)
+async def _account(principal: CurrentPrincipal) -> uuid.UUID:
+    """The caller's own account id; callers that are not accounts (partner keys) have no
+    archive."""
+    try:
+        return uuid.UUID(principal.subject)
+    except ValueError:
+        raise PermissionDenied() from None
+
+
+# The account whose archive a route reads: queries are scoped by it in the repository.
+AccountId = Annotated[uuid.UUID, Depends(_account)]

@@ -45,6 +45,10 @@ class RecordsSettings(ServiceSettings):
     # production (see `_no_clock_offset_in_production`).
     clock_offset_file: str = ""
 
+    # Manual binding attempts (certificate number + year + institution) per account per day
+    # (Asia/Shanghai), successful or not: certificate numbers cannot be enumerated.
+    manual_binding_daily_cap: int = Field(default=10, ge=1)
+
     @field_validator("personal_data_retired_secrets")
     @classmethod
     def _check_retired_key_ids(cls, value: dict[int, str]) -> dict[int, str]:

@@ -130,3 +130,60 @@ class CorrectionAlreadyOpen(Conflict):
 class CorrectionAlreadyDecided(Conflict):
     code = "correction_already_decided"
     title = Text("This correction request has already been decided", "该更正申请已处理")
+
+
+# Binding and the student's archive.
+
+
+class RealnameRequired(PermissionDenied):
+    code = "realname_required"
+    title = Text(
+        "Verify your real name first: records bind only to real-name verified accounts",
+        "请先完成实名认证:学籍学历信息只能绑定到已实名认证的账号",
+    )
+
+
+class NoSuchRecord(NotFound):
+    code = "no_such_record"
+    title = Text(
+        "No record matches this certificate number, graduation year and institution",
+        "未找到与该证书编号、毕业年份和院校相符的记录",
+    )
+
+
+class RecordDetailsDiffer(ValidationFailed):
+    code = "record_details_differ"
+    title = Text(
+        "The record's details differ from your account's real-name data; ask the institution "
+        "that issued it to correct the record, then bind it again",
+        "记录信息与您的实名信息不一致,请联系发证院校更正记录后再绑定",
+    )
+
+
+class RecordBoundElsewhere(Conflict):
+    code = "record_bound_elsewhere"
+    title = Text(
+        "This record is already bound to another account; contact support if it is yours",
+        "该记录已绑定到其他账号;如确属本人,请联系客服",
+    )
+
+
+class BindingRemoved(Conflict):
+    code = "binding_removed"
+    title = Text(
+        "Support took this record out of your archive; contact support to bind it again",
+        "该记录已由客服解除绑定;如需重新绑定,请联系客服",
+    )
+
+
+class BindingAttemptsExceeded(TooManyRequests):
+    code = "binding_attempts_exceeded"
+    title = Text(
+        "Too many binding attempts today; try again tomorrow",
+        "今日绑定尝试次数过多,请明天再试",
+    )
+
+
+class RecordNotBound(Conflict):
+    code = "record_not_bound"
+    title = Text("The record is not bound to any account", "该记录未绑定任何账号")

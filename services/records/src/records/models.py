@@ -9,6 +9,7 @@ from records.academic.models import (
     StudentStatusRecord,
 )
 from records.base import Base, audit, idempotency, limits, messaging
+from records.binding.models import BindingAttempt, Unbinding, VerifiedAccount
 from records.corrections.models import Correction, CorrectionEvidence
 from records.enrollment_query.models import QueryCaptcha
 from records.institutions.models import Institution
@@ -16,6 +17,7 @@ from records.photochecks.models import PhotoCheck
 
 __all__ = [
     "Base",
+    "BindingAttempt",
     "Correction",
     "CorrectionEvidence",
     "DegreeRecord",
@@ -26,6 +28,8 @@ __all__ = [
     "RecordVersion",
     "StatusChange",
     "StudentStatusRecord",
+    "Unbinding",
+    "VerifiedAccount",
     "audit",
     "idempotency",
     "limits",

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from educert_common.audit import AuditLog
 from educert_common.db import utcnow
@@ -29,6 +30,7 @@ from records.academic.rules import (
     content_hash,
 )
 from records.academic.schemas import OUT_MODELS, RecordBase, VersionOut
+from records.binding import service as binding
 from records.config import RecordsSettings
 from records.crypto import Secrets
 from records.exceptions import RecordNotFound, RecordOwnedElsewhere, field_error
@@ -150,6 +152,12 @@ async def report_record(
         before=before,
         after={**facts_of(record, kind), "version": record.version, "reason": reason},
     )
+    if record.owner_id is None:
+        # The account may have been verified before the record arrived: bind it now.
+        for row in await binding.bind_matching(session, outbox, kind=kind, record_ids=[record.id]):
+            set_committed_value(record, "owner_id", row.user_id)
+            set_committed_value(record, "bound_at", row.bound_at)
+            set_committed_value(record, "bound_via", binding.METHOD_AUTOMATIC)
     return Reported(record, changed=True, created=created)
 
 

@@ -4,6 +4,8 @@ from fastapi import APIRouter
 
 from educert_common.http.platform import platform_router
 from records.academic import api as academic_api
+from records.archive import api as archive_api
+from records.binding import api as binding_api
 from records.corrections import api as corrections_api
 from records.enrollment_query import api as enrollment_query_api
 from records.institutions import api as institutions_api
@@ -16,3 +18,5 @@ router.include_router(academic_api.router)
 router.include_router(enrollment_query_api.router)
 router.include_router(photochecks_api.router)
 router.include_router(corrections_api.router)
+router.include_router(binding_api.router)
+router.include_router(archive_api.router)
