@@ -49,6 +49,15 @@ class RecordsSettings(ServiceSettings):
     # (Asia/Shanghai), successful or not: certificate numbers cannot be enumerated.
     manual_binding_daily_cap: int = Field(default=10, ge=1)
 
+    # Bulk imports (docs/records.md, "Bulk reporting"): the largest file accepted, rows per
+    # file, rows checked and staged per batch, how often a worker looks for queued jobs,
+    # and how many attempts a job gets before it is failed (a crash mid-way is one attempt).
+    import_max_bytes: int = Field(default=160 * 1024 * 1024, ge=1024)
+    import_max_rows: int = Field(default=1_100_000, ge=1)
+    import_batch_rows: int = Field(default=5000, ge=1, le=100_000)
+    import_poll_seconds: float = Field(default=2.0, gt=0)
+    import_max_attempts: int = Field(default=3, ge=1)
+
     @field_validator("personal_data_retired_secrets")
     @classmethod
     def _check_retired_key_ids(cls, value: dict[int, str]) -> dict[int, str]:

@@ -187,3 +187,8 @@ class BindingAttemptsExceeded(TooManyRequests):
 class RecordNotBound(Conflict):
     code = "record_not_bound"
     title = Text("The record is not bound to any account", "该记录未绑定任何账号")
+
+
+class ImportJobNotFound(NotFound):
+    code = "import_job_not_found"
+    title = Text("Import job not found", "导入任务不存在")

@@ -9,6 +9,7 @@ from records import __doc__ as SERVICE_DESCRIPTION
 from records import api, events
 from records.base import messaging
 from records.config import RecordsSettings
+from records.imports.worker import import_worker
 from records.photochecks.jobs import conclude_photo_checks_job
 from records.runtime import clock_for
 
@@ -20,7 +21,7 @@ DEFINITION = ServiceDefinition(
     messaging=messaging,
     migrations_dir=Path(__file__).resolve().parents[2] / "migrations",
     event_handlers=events.HANDLERS,
-    background_jobs=[conclude_photo_checks_job],
+    background_jobs=[conclude_photo_checks_job, import_worker],
 )
 
 

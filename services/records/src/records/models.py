@@ -12,6 +12,7 @@ from records.base import Base, audit, idempotency, limits, messaging
 from records.binding.models import BindingAttempt, Unbinding, VerifiedAccount
 from records.corrections.models import Correction, CorrectionEvidence
 from records.enrollment_query.models import QueryCaptcha
+from records.imports.models import ImportJob, ImportProgress, ImportRowError
 from records.institutions.models import Institution
 from records.photochecks.models import PhotoCheck
 
@@ -21,6 +22,9 @@ __all__ = [
     "Correction",
     "CorrectionEvidence",
     "DegreeRecord",
+    "ImportJob",
+    "ImportProgress",
+    "ImportRowError",
     "Institution",
     "PhotoCheck",
     "QualificationRecord",

@@ -8,6 +8,7 @@ from records.archive import api as archive_api
 from records.binding import api as binding_api
 from records.corrections import api as corrections_api
 from records.enrollment_query import api as enrollment_query_api
+from records.imports import api as imports_api
 from records.institutions import api as institutions_api
 from records.photochecks import api as photochecks_api
 
@@ -20,3 +21,4 @@ router.include_router(photochecks_api.router)
 router.include_router(corrections_api.router)
 router.include_router(binding_api.router)
 router.include_router(archive_api.router)
+router.include_router(imports_api.router)
