@@ -304,14 +304,23 @@ class Table:
     def _xlsx_cells(self) -> Iterator[tuple[Any, ...]]:
         import openpyxl
 
-        workbook = openpyxl.load_workbook(
-            self.path, read_only=True, data_only=False, keep_links=False
-        )
-        try:
-            sheet = workbook.worksheets[0]
-            yield from sheet.iter_rows(values_only=True, max_col=self.limits.max_columns + 1)
-        finally:
-            workbook.close()
+        # A file object, not the path: openpyxl judges paths by their extension.
+        with self.path.open("rb") as file:
+            try:
+                workbook = openpyxl.load_workbook(
+                    file, read_only=True, data_only=False, keep_links=False
+                )
+                sheet = workbook.worksheets[0]
+                yield from sheet.iter_rows(values_only=True, max_col=self.limits.max_columns + 1)
+            except (ValidationFailed, PayloadTooLarge):
+                raise
+            except Exception as exc:
+                # openpyxl raises whatever its parser meets (KeyError, XML errors...).
+                raise _problem(
+                    "malformed_xlsx",
+                    "The XLSX cannot be read: save it again from a spreadsheet program",
+                    "无法读取该 XLSX 文件,请用电子表格软件重新保存",
+                ) from exc
 
 
 def _delimiter(text: str) -> str:

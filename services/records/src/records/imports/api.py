@@ -2,7 +2,7 @@
 
 The upload body is the file itself (`Content-Type: text/csv` or the XLSX type; the type is
 decided by content, not by the header or a name). Jobs are visible to their institution's
-staff and keys and to operators; another institution's job is 404.
+staff, its keys with `records:import` and operators; another institution's job is 404.
 """
 
 import uuid
@@ -17,7 +17,7 @@ from educert_common.errors import PermissionDenied
 from educert_common.http.contract import problems
 from educert_common.http.pagination import Page, PageParams, page_params
 from records.academic.rules import RecordKind
-from records.access import InstitutionReader, InstitutionWriter
+from records.access import InstitutionWriter
 from records.imports import service
 from records.imports.repository import JobRepository
 from records.imports.schemas import ImportJobOut, ImportMode, RowErrorOut, RowErrorPage
@@ -118,7 +118,7 @@ async def upload_institutions(
 
 @router.get("/imports", response_model=Page[ImportJobOut])
 async def list_jobs(
-    actor: InstitutionReader,
+    actor: InstitutionWriter,
     session: SessionDep,
     params: Annotated[PageParams, Depends(page_params)],
     kind: Annotated[str | None, Query(max_length=20)] = None,
@@ -136,7 +136,7 @@ async def list_jobs(
 
 
 @router.get("/imports/{job_id}", response_model=ImportJobOut, responses=problems(404))
-async def get_job(job_id: uuid.UUID, actor: InstitutionReader, session: SessionDep) -> Any:
+async def get_job(job_id: uuid.UUID, actor: InstitutionWriter, session: SessionDep) -> Any:
     """Show one import job: status, progress (rows read, accepted, rejected), timestamps."""
     job, progress = await service.get_job(session, job_id, institution_id=actor.institution_id)
     return service.job_view(job, progress)
@@ -145,7 +145,7 @@ async def get_job(job_id: uuid.UUID, actor: InstitutionReader, session: SessionD
 @router.get("/imports/{job_id}/errors", response_model=RowErrorPage, responses=problems(404))
 async def list_errors(
     job_id: uuid.UUID,
-    actor: InstitutionReader,
+    actor: InstitutionWriter,
     session: SessionDep,
     after: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -177,7 +177,7 @@ async def list_errors(
     responses={200: {"content": {"text/csv": {}}}, **problems(404)},
 )
 async def download_errors(
-    job_id: uuid.UUID, request: Request, actor: InstitutionReader, session: SessionDep
+    job_id: uuid.UUID, request: Request, actor: InstitutionWriter, session: SessionDep
 ) -> Any:
     """Download the job's error report as CSV (opens safely in Excel)."""
     job, _ = await service.get_job(session, job_id, institution_id=actor.institution_id)
