@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 
 .PHONY: run test install admin check-infra migrate lint format bench bench-gateway bench-events \
 	bench-identity bench-notification bench-notification-render bench-payment bench-receipts \
-	bench-records-binding bench-records-archive clean
+	bench-records-binding bench-records-archive bench-records-import clean
 
 ## install: create the virtual environment and install the whole workspace from uv.lock
 ## (and Debian's chromium for the /docs browser test, when running as root with apt-get)
@@ -79,9 +79,12 @@ bench-records-binding: install
 bench-records-archive: install
 	@$(PYTHON) bench/records_archive.py
 
+bench-records-import: install
+	@$(PYTHON) bench/records_import.py $(BENCH_ARGS)
+
 ## bench: every benchmark, one after the other (several minutes; results in bench/results/)
 bench: bench-gateway bench-events bench-identity bench-notification bench-notification-render \
-	bench-payment bench-receipts bench-records-binding bench-records-archive
+	bench-payment bench-receipts bench-records-binding bench-records-archive bench-records-import
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
