@@ -11,7 +11,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from educert_common.app import ServiceRuntime
@@ -22,7 +21,8 @@ from records.base import audit
 from records.config import RecordsSettings
 from records.imports.columns import INSTITUTION_COLUMNS
 from records.imports.models import ImportJob
-from records.imports.repository import copy_errors, raw_connection
+from records.imports.repository import copy_errors
+from records.imports.staging import InstitutionStaging
 from records.institutions.rules import PROVINCES, InstitutionKind
 
 PROVINCE_BY_CODE = dict(
@@ -40,6 +40,9 @@ KINDS = {
     "科研机构": "research_institute", "研究生培养单位": "research_institute",
 }  # fmt: skip
 COLUMNS = ("row_number", "id", "name_zh", "name_en", "province", "city", "authority", "kind")
+DUPLICATE_CODE = Text(
+    "This code appears on an earlier row of the file", "该标识码在文件前面的行中已出现"
+)
 LIMITS = {"name_zh": 100, "name_en": 200, "province": 20, "city": 40, "authority": 60}
 
 
@@ -87,13 +90,10 @@ async def process(
 ) -> None:
     """Check, stage and upsert the list; all_or_nothing refuses the list on any bad row."""
     from records.imports.service import table_limits
-    from records.imports.worker import _finish
 
     table = Table(Path(job.file_path), table_limits(settings))
-    await _run(session, "CREATE TEMP TABLE institution_stage (row_number integer, id varchar(10), "
-               "name_zh varchar(100), name_en varchar(200), province varchar(20), city "
-               "varchar(40), authority varchar(60), kind varchar(20)) ON COMMIT DROP")  # fmt: skip
-    connection = await raw_connection(session)
+    staging = InstitutionStaging(session)
+    await staging.create()
     staged: list[tuple[Any, ...]] = []
     errors: list[tuple[int, str, str, Text]] = []
     read = rejected = 0
@@ -108,51 +108,19 @@ async def process(
         else:
             staged.append(item)
         if len(staged) >= 5000:
-            await connection.copy_records_to_table("institution_stage", records=staged,
-                                                   columns=COLUMNS)  # fmt: skip
+            await staging.copy(staged)
             staged = []
-    if staged:
-        await connection.copy_records_to_table("institution_stage", records=staged, columns=COLUMNS)
+    await staging.copy(staged)
     await copy_errors(session, job.id, errors)
-    duplicates = await _run(
-        session,
-        "WITH gone AS (DELETE FROM institution_stage s WHERE s.row_number IN (SELECT row_number "
-        "FROM (SELECT row_number, row_number() OVER (PARTITION BY id ORDER BY row_number) AS nth "
-        "FROM institution_stage) d WHERE d.nth > 1) RETURNING s.row_number) "
-        "INSERT INTO import_row_errors (job_id, row_number, field, code, message_en, message_zh) "
-        "SELECT :job_id, row_number, 'id', 'duplicate_in_file', "
-        "'This code appears on an earlier row of the file', '该标识码在文件前面的行中已出现' "
-        "FROM gone",
-        job_id=job.id,
-    )
-    rejected += int(duplicates.rowcount or 0)
+    rejected += await staging.reject_duplicates(job.id, DUPLICATE_CODE)
     job.rows_read, job.rows_rejected, job.rows_accepted = read, rejected, read - rejected
     if rejected and job.mode == "all_or_nothing":
         job.rows_accepted = 0
-        _finish(job, "rejected")
+        job.finish("rejected")
         return
     now = utcnow()
-    changed = await _run(
-        session,
-        "UPDATE institutions i SET name_zh = s.name_zh, name_en = COALESCE(s.name_en, i.name_en), "
-        "province = s.province, city = COALESCE(s.city, i.city), "
-        "authority = COALESCE(s.authority, i.authority), kind = s.kind, updated_at = :now, "
-        "updated_by = :actor FROM institution_stage s WHERE i.id = s.id AND "
-        "(i.name_zh, i.name_en, i.province, i.city, i.authority, i.kind) IS DISTINCT FROM "
-        "(s.name_zh, COALESCE(s.name_en, i.name_en), s.province, COALESCE(s.city, i.city), "
-        "COALESCE(s.authority, i.authority), s.kind)",
-        now=now, actor=job.created_by,
-    )  # fmt: skip
-    created = await _run(
-        session,
-        "INSERT INTO institutions (id, name_zh, name_en, province, city, authority, kind, status, "
-        "created_at, updated_at, updated_by) SELECT s.id, s.name_zh, COALESCE(s.name_en, "
-        "s.name_zh), s.province, s.city, s.authority, s.kind, 'active', :now, :now, :actor "
-        "FROM institution_stage s ON CONFLICT (id) DO NOTHING",
-        now=now, actor=job.created_by,
-    )  # fmt: skip
-    job.records_created = int(created.rowcount or 0)
-    job.records_changed = int(changed.rowcount or 0)
+    job.records_changed = await staging.update_existing(now, job.created_by)
+    job.records_created = await staging.insert_new(now, job.created_by)
     job.records_unchanged = job.rows_accepted - job.records_created - job.records_changed
     await audit.record(
         session,
@@ -167,8 +135,4 @@ async def process(
             "changed": job.records_changed,
         },
     )
-    _finish(job, "completed")
-
-
-async def _run(session: AsyncSession, statement: str, **params: Any) -> Any:
-    return await session.execute(sa.text(statement), params)
+    job.finish("completed")

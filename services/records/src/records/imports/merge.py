@@ -13,7 +13,7 @@ from educert_common.events.catalogue import RecordReported
 from educert_common.events.outbox import Outbox
 from records.academic.rules import RecordKind
 from records.imports.models import ImportJob
-from records.imports.repository import Staging
+from records.imports.staging import Staging
 
 
 @dataclass

@@ -49,6 +49,13 @@ class ImportJob(Base):
         Index("ix_import_jobs_pending", "created_at", postgresql_where=text("status = 'queued'")),
     )
 
+    def finish(self, status: str, code: str | None = None, message: str | None = None) -> None:
+        """Set the final status (committed with the merge, or instead of it)."""
+        self.status = status
+        self.failure_code = code
+        self.failure_message = message[:500] if message else None
+        self.finished_at = utcnow()
+
 
 class ImportProgress(Base):
     __tablename__ = "import_progress"

@@ -30,8 +30,9 @@ from records.imports import institutions_load
 from records.imports.merge import merge_staged
 from records.imports.models import ImportJob
 from records.imports.reader import Batch, RowChecker, checked_batches, stage_columns
-from records.imports.repository import JobRepository, Staging, copy_errors, reject_in_sql
+from records.imports.repository import JobRepository, copy_errors
 from records.imports.service import table_limits
+from records.imports.staging import Staging, reject_in_sql
 from records.institutions.models import Institution
 
 logger = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ async def process_next(runtime: ServiceRuntime, settings: RecordsSettings) -> bo
             attempt = await JobRepository(side).start_attempt(job.id)
         logger.info("import started", extra={"job_id": str(job.id), "attempt": attempt})
         if attempt > settings.import_max_attempts:
-            _finish(job, "failed", "too_many_attempts", "The import failed on every attempt")
+            job.finish("failed", "too_many_attempts", "The import failed on every attempt")
             return True
         try:
             await _process(runtime, settings, session, job)
@@ -86,21 +87,12 @@ async def process_next(runtime: ServiceRuntime, settings: RecordsSettings) -> bo
             # the job fails whole; nothing was merged.
             detail = exc.detail.en if exc.detail else exc.title.en
             code = exc.errors[0].code if exc.errors else exc.code
-            _finish(job, "failed", code, detail)
+            job.finish("failed", code, detail)
         logger.info("import finished", extra={"job_id": str(job.id), "status": job.status})
     if job.status in ("completed", "rejected", "failed"):
         # The file holds raw ID numbers: it goes as soon as the job is final.
         await asyncio.to_thread(Path(job.file_path).unlink, missing_ok=True)
     return True
-
-
-def _finish(
-    job: ImportJob, status: str, code: str | None = None, message: str | None = None
-) -> None:
-    job.status = status
-    job.failure_code = code
-    job.failure_message = message[:500] if message else None
-    job.finished_at = utcnow()
 
 
 async def _progress(runtime: ServiceRuntime, job_id: uuid.UUID, phase: str, read: int,
@@ -121,7 +113,7 @@ async def _process(
     assert job.institution_id is not None
     institution = await session.get(Institution, job.institution_id)
     if institution is None or institution.status != "active":
-        _finish(job, "failed", "institution_inactive", "The institution no longer reports")
+        job.finish("failed", "institution_inactive", "The institution no longer reports")
         return
     context = RowContext(
         institution_id=job.institution_id,
@@ -159,10 +151,10 @@ async def _process(
     job.rows_read, job.rows_accepted, job.rows_rejected = read, accepted, rejected
     if rejected and job.mode == "all_or_nothing":
         job.rows_accepted = 0
-        _finish(job, "rejected")
+        job.finish("rejected")
         return
     await _progress(runtime, job.id, "merging", read, accepted, rejected)
     merged = await merge_staged(session, audit, runtime.outbox, staging, job, accepted)
     job.records_created, job.records_changed = merged.created, merged.changed
     job.records_unchanged = merged.unchanged
-    _finish(job, "completed")
+    job.finish("completed")
