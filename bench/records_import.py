@@ -49,7 +49,7 @@ async def add_institution(database: Database, code: str) -> None:
         )
 
 
-async def child_import(path: Path, code: str, storage: Path) -> dict[str, Any]:
+async def child_import(path: Path, code: str, storage: Path, processes: int) -> dict[str, Any]:
     """Import one file the way the worker does; report its time and this process's peak RSS."""
     from educert_common.events.outbox import Outbox
     from records.base import messaging
@@ -57,7 +57,9 @@ async def child_import(path: Path, code: str, storage: Path) -> dict[str, Any]:
     from records.imports.schemas import ImportMode
     from records.imports.worker import process_next
 
-    settings = RecordsSettings(storage_root=str(storage), import_max_bytes=2 * 1024**3)
+    settings = RecordsSettings(
+        storage_root=str(storage), import_max_bytes=2 * 1024**3, import_processes=processes
+    )
     database = Database.connect(settings.resolved_database_url(), pool_size=4)
     await add_institution(database, code)
     part = service.imports_dir(settings) / f"{uuid.uuid4()}.part"
@@ -141,9 +143,9 @@ async def raw_copy(rows: int, code: str, batch: int = 50_000) -> dict[str, Any]:
     return {"rows": rows, "seconds": round(elapsed, 2), "rows_per_second": round(rows / elapsed)}
 
 
-def run_child(path: Path, code: str, storage: Path) -> dict[str, Any]:
+def run_child(path: Path, code: str, storage: Path, processes: int) -> dict[str, Any]:
     output = subprocess.run(
-        [sys.executable, __file__, "--child", str(path), code, str(storage)],
+        [sys.executable, __file__, "--child", str(path), code, str(storage), str(processes)],
         check=True, capture_output=True, text=True, timeout=7200,
     )  # fmt: skip
     return dict(json.loads(output.stdout.strip().splitlines()[-1]))
@@ -153,11 +155,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--processes", type=int, default=0, help="RECORDS_IMPORT_PROCESSES for the import"
+    )
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        path, code, storage = args.child
-        print(json.dumps(asyncio.run(child_import(Path(path), code, Path(storage)))))
+        path, code, storage, processes = [*args.child, "0"][:4]
+        result = asyncio.run(child_import(Path(path), code, Path(storage), int(processes)))
+        print(json.dumps(result))
         return
     from records.imports.samples import student_status_rows, write_csv, write_xlsx
 
@@ -172,14 +178,14 @@ def main() -> None:
         generated = time.perf_counter() - started
         print(f"generated {args.rows} rows ({csv_path.stat().st_size / 1e6:.0f} MB) "
               f"in {generated:.1f} s")  # fmt: skip
-        csv_result = run_child(csv_path, INSTITUTION.format(1), work / "storage")
+        csv_result = run_child(csv_path, INSTITUTION.format(1), work / "storage", args.processes)
         print(f"CSV import: {csv_result}")
         raw = asyncio.run(raw_copy(args.rows, INSTITUTION.format(2)))
         print(f"raw COPY: {raw}")
-        again = run_child(csv_path, INSTITUTION.format(1), work / "storage")
+        again = run_child(csv_path, INSTITUTION.format(1), work / "storage", args.processes)
         print(f"the same file again (nothing changes): {again}")
         xlsx_path = write_xlsx(work / "students.xlsx", student_status_rows(args.xlsx_rows, seed=2))
-        xlsx_result = run_child(xlsx_path, INSTITUTION.format(3), work / "storage")
+        xlsx_result = run_child(xlsx_path, INSTITUTION.format(3), work / "storage", args.processes)
         print(f"XLSX import: {xlsx_result}")
         results = {
             "rows": args.rows,
@@ -188,6 +194,7 @@ def main() -> None:
             "reimport_unchanged": again,
             "ratio_to_raw_copy": round(csv_result["rows_per_second"] / raw["rows_per_second"], 3),
             "xlsx_import": xlsx_result,
+            "import_processes": args.processes,
             "cpu_count": os.cpu_count(),
             "load_average": os.getloadavg(),
         }

@@ -51,12 +51,15 @@ class RecordsSettings(ServiceSettings):
 
     # Bulk imports (docs/records.md, "Bulk reporting"): the largest file accepted, rows per
     # file, rows checked and staged per batch, how often a worker looks for queued jobs,
-    # and how many attempts a job gets before it is failed (a crash mid-way is one attempt).
+    # how many attempts a job gets before it is failed (a crash mid-way is one attempt), and
+    # how many processes check rows.
     import_max_bytes: int = Field(default=160 * 1024 * 1024, ge=1024)
     import_max_rows: int = Field(default=1_100_000, ge=1)
     import_batch_rows: int = Field(default=5000, ge=1, le=100_000)
     import_poll_seconds: float = Field(default=2.0, gt=0)
     import_max_attempts: int = Field(default=3, ge=1)
+    # Processes that check rows in parallel (0: one thread of the records process).
+    import_processes: int = Field(default=0, ge=0, le=64)
 
     @field_validator("personal_data_retired_secrets")
     @classmethod

@@ -29,6 +29,7 @@ from records.crypto import secrets_for
 from records.imports import institutions_load
 from records.imports.merge import merge_staged
 from records.imports.models import ImportJob
+from records.imports.parallel import checked_batches_in_processes
 from records.imports.reader import Batch, RowChecker, checked_batches, stage_columns
 from records.imports.repository import JobRepository, copy_errors
 from records.imports.service import table_limits
@@ -123,7 +124,13 @@ async def _process(
     )
     checker = RowChecker(kind, context, secrets_for(settings))
     table = Table(Path(job.file_path), table_limits(settings))
-    batches = checked_batches(table, checker, settings.import_batch_rows)
+    batches = (
+        checked_batches_in_processes(
+            table, kind, context, settings, settings.import_batch_rows, settings.import_processes
+        )
+        if settings.import_processes > 0
+        else checked_batches(table, checker, settings.import_batch_rows)
+    )
     staging = Staging(session, kind, stage_columns(kind))
     await staging.create()
     read = staged = rejected = 0
