@@ -250,6 +250,17 @@ async def test_kill_9_mid_import_then_restart_applies_the_file_once_and_whole(
                        "payload->'data'->>'import_job_id' = :j", j=job_id) == total  # fmt: skip
     assert await count(caller, "SELECT count(*) FROM audit_entries WHERE subject_id = :j",
                        j=job_id) == 1  # fmt: skip
+    await drained(caller)
+
+
+async def drained(caller: Caller) -> None:
+    """Wait until the relay has published every event (the next module's events come after)."""
+
+    async def empty() -> bool:
+        pending = "SELECT count(*) FROM outbox_events WHERE published_at IS NULL"
+        return await count(caller, pending) == 0
+
+    await wait_until(empty, timeout=180, interval=0.5, message="outbox drained")
 
 
 async def test_gbk_and_utf8_bom_files_are_detected_and_read(caller: Caller, tmp_path: Path) -> None:
@@ -496,6 +507,7 @@ async def test_raw_id_numbers_are_in_no_log_line(caller: Caller) -> None:
     for seed_rows in SEEN:
         for row in seed_rows:
             assert row[5] not in logs
+    await drained(caller)
     outbox = await caller.stack.rows("SELECT payload::text FROM outbox_events")
     dumped = "".join(r[0] for r in outbox)
     for seed_rows in SEEN:

@@ -36,6 +36,7 @@ async def merge_staged(
     assert job.institution_id is not None
     now = utcnow()
     source = f"import:{job.id}"
+    await staging.drop_unchanged(job.institution_id)
     if staging.kind == RecordKind.STUDENT_STATUS:
         await staging.capture_old_status(job.institution_id)
     created, changed = await staging.merge(job.institution_id, job.created_by, now)

@@ -70,6 +70,17 @@ class Staging:
     async def count(self) -> int:
         return int((await self._run(f"SELECT count(*) FROM {STAGE}")).scalar_one())
 
+    async def drop_unchanged(self, institution_id: str) -> int:
+        """Unstage rows whose record already has their facts (a repeated file locks and
+        writes nothing); return how many."""
+        result = await self._run(
+            f"DELETE FROM {STAGE} s USING {self.table} r WHERE r.institution_id = "
+            ":institution_id AND r.student_number = s.student_number "
+            "AND r.content_hash = s.content_hash",
+            institution_id=institution_id,
+        )
+        return int(result.rowcount or 0)
+
     async def capture_old_status(self, institution_id: str) -> None:
         """Note each existing record's status (locking it) so changes get a history row."""
         await self._run(
