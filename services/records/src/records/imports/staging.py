@@ -32,6 +32,9 @@ class Staging:
         self.data_columns = tuple(c for c in self.columns if c not in ("row_number", "facts"))
 
     async def create(self) -> None:
+        # The merge joins the staged file with its result (up to a million rows each): let the
+        # hash joins stay in memory for this transaction instead of spilling to disk.
+        await self._run("SET LOCAL work_mem = '256MB'")
         record_columns = ", ".join(self.data_columns)
         await self._run(
             f"CREATE TEMP TABLE {STAGE} ON COMMIT DROP AS "
