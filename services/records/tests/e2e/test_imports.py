@@ -23,7 +23,7 @@ from records.imports.samples import (
     write_csv,
     write_xlsx,
 )
-from records.testing import RNG, Caller, adult
+from records.testing import RNG, Caller, adult, e_registration_number
 
 LIMIT = 32 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -452,6 +452,47 @@ async def test_a_certificate_number_of_another_institution_is_a_rejected_row(
         c=taken,
     )
     assert [tuple(h) for h in holders] == [(holder, "D1")]
+
+
+QUALIFICATION_HEADER = (
+    "学号", "姓名", "性别", "出生日期", "证件号码", "证书编号", "证书流水号", "专业", "层次",
+    "入学日期", "毕业日期", "毕结业结论", "校长姓名",
+)  # fmt: skip
+
+
+async def test_qualifications_are_imported_with_their_certificate_keys_and_once(
+    caller: Caller, tmp_path: Path
+) -> None:
+    institution = await caller.institution()
+    staff = await caller.staff(institution)
+    people = [adult() for _ in range(3)]
+    data = [
+        [f"Q{i}", p.name, "男" if p.gender == "male" else "女", p.birth_date.isoformat(),
+         p.id_number, e_registration_number(institution), "NO.00298959" if i == 0 else "",
+         "法学", "本科", "2019-09-01", "2023-06-30", "毕业", "张校长"]
+        for i, p in enumerate(people)
+    ]  # fmt: skip
+    content = csv_bytes(data, header=QUALIFICATION_HEADER, encoding="gbk", tmp=tmp_path)
+    job = await imported(caller, institution, content, staff, kind="qualification",
+                         mode="all_or_nothing")  # fmt: skip
+    assert (job["status"], job["records_created"]) == ("completed", 3), job
+    keys = await caller.stack.rows(
+        "SELECT certificate_key, serial_key FROM qualification_records WHERE institution_id = :i "
+        "AND student_number = 'Q0'", i=institution,
+    )  # fmt: skip
+    assert tuple(keys[0]) == (data[0][5].lstrip("0"), "298959")
+    again = await imported(caller, institution, content, staff, kind="qualification")
+    assert (again["records_created"], again["records_changed"]) == (0, 0)
+    # Another student of the file claiming Q0's certificate is refused, Q0 keeps it.
+    data[1][5] = data[0][5]
+    clash = await imported(caller, institution, csv_bytes(data, header=QUALIFICATION_HEADER,
+                           tmp=tmp_path), staff, kind="qualification")  # fmt: skip
+    errors = await errors_of(caller, clash["id"], staff)
+    assert {(e["row"], e["code"]) for e in errors} == {(3, "duplicate_in_file")}
+    alone = await imported(caller, institution, csv_bytes([data[1]], header=QUALIFICATION_HEADER,
+                           tmp=tmp_path), staff, kind="qualification")  # fmt: skip
+    errors = await errors_of(caller, alone["id"], staff)
+    assert [(e["row"], e["code"]) for e in errors] == [(2, "certificate_number_taken")]
 
 
 INSTITUTION_HEADER = ("序号", "学校名称", "学校标识码", "主管部门", "所在地", "办学层次", "备注")
