@@ -1,7 +1,7 @@
 """Import jobs: one per uploaded file, their live progress and per-row error reports.
 
 Revision ID: records_0003
-Revises: records_0005
+Revises: records_0004
 Create Date: 2026-12-02 03:46:22.051675
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from educert_common.db import UtcDateTime
 
 revision: str = "records_0003"
-down_revision: str | None = "records_0005"
+down_revision: str | None = "records_0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
