@@ -25,6 +25,15 @@ class GatewaySettings(BaseSettings):
     upstream_pool_size: int = Field(default=256, ge=1)
     upstream_keepalive_seconds: float = Field(default=4.0, gt=0)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
+    # Routes that take whole files (bulk imports), as path regular expressions, and their
+    # cap; it should equal the service's own (RECORDS_IMPORT_MAX_BYTES, 160 MiB).
+    upload_routes: list[str] = Field(
+        default_factory=lambda: [
+            r"^/api/v1/records/institutions/[0-9]{10}/imports$",
+            r"^/api/v1/records/imports/institutions$",
+        ]
+    )
+    max_upload_bytes: int = Field(default=160 * 1024 * 1024, ge=0)
     # Token bucket per client (token subject, else peer IP): refill per second and capacity.
     rate_limit_per_second: float = Field(default=50.0, gt=0)
     rate_limit_burst: int = Field(default=100, ge=1)

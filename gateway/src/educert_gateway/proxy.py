@@ -7,6 +7,7 @@ request on a pooled keep-alive aiohttp connection with both bodies streamed.
 
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterable
@@ -123,6 +124,8 @@ class Proxy:
             sock_read=settings.upstream_timeout_seconds,
         )
         self.max_body = settings.max_body_bytes
+        self.max_upload = settings.max_upload_bytes
+        self.upload_routes = [re.compile(pattern) for pattern in settings.upload_routes]
         self.allowed_origins = frozenset(o.encode() for o in settings.cors_allowed_origins)
         self.any_origin = b"*" in self.allowed_origins
         self.cors_max_age = str(settings.cors_max_age_seconds).encode()
@@ -239,7 +242,7 @@ class Proxy:
                 raise Rejected(400) from None
             if length < 0:
                 raise Rejected(400)
-            if length > self.max_body:
+            if length > self.body_limit(path):
                 raise Rejected(413)
 
         peer = scope["client"][0] if scope.get("client") else "unknown"
@@ -266,7 +269,7 @@ class Proxy:
 
         data: Any = None
         if length > 0 or chunked:
-            data = await self._request_body(receive)
+            data = await self._request_body(receive, self.body_limit(path))
         target = base + scope.get("raw_path", path.encode()).decode("latin-1")
         query = scope.get("query_string")
         if query:
@@ -305,14 +308,19 @@ class Proxy:
         except (KeysUnavailable, CredentialsUnavailable):
             raise Rejected(503) from None
 
-    async def _request_body(self, receive: Receive) -> Any:
+    def body_limit(self, path: str) -> int:
+        """The largest body a route takes: uploads of whole files, or every other request."""
+        if any(route.match(path) for route in self.upload_routes):
+            return self.max_upload
+        return self.max_body
+
+    async def _request_body(self, receive: Receive, limit: int) -> Any:
         """Return a small body as bytes (read before connecting), a bigger one as a counted stream.
 
         Bodies up to `_BUFFER_UP_TO` are read first, so an over-limit chunked body is refused
         before anything reaches a service; past that the body streams and is counted as it
         goes (413 if it grows past the limit before the service answers).
         """
-        limit = self.max_body
         parts: list[bytes] = []
         received = 0
         more = True

@@ -30,6 +30,7 @@ async def platform(
         **urls,
         "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "1",
         "GATEWAY_MAX_BODY_BYTES": str(MAX_BODY_BYTES),
+        "GATEWAY_MAX_UPLOAD_BYTES": str(4 * MAX_BODY_BYTES),
         "GATEWAY_CORS_ALLOWED_ORIGINS": f'["{ALLOWED_ORIGIN}"]',
         "GATEWAY_OPENAPI_CACHE_SECONDS": "0",
     }

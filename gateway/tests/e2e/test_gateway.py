@@ -193,6 +193,17 @@ async def test_body_within_limit_is_forwarded(
     assert_problem(response, 405)
 
 
+async def test_an_upload_route_takes_a_bigger_body_up_to_its_own_cap(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    url = f"{platform.gateway.url}/api/v1/records/institutions/4111099999/imports"
+    # Past the general cap, within the upload cap: forwarded (records wants a token: 401).
+    response = await client.post(url, content=b"u" * (2 * MAX_BODY_BYTES))
+    assert_problem(response, 401)
+    response = await client.post(url, content=b"u" * (4 * MAX_BODY_BYTES + 1))
+    assert_problem(response, 413)
+
+
 async def test_rate_limit_answers_429_with_retry_after(
     platform: Platform, client: httpx.AsyncClient, tokens: Tokens
 ) -> None:

@@ -20,6 +20,7 @@ from educert_common.settings import PlatformSettings
 from educert_common.storage import LocalFileStorage, UploadPolicy
 from educert_common.testing.people import SURNAMES, Person, resident_id
 from educert_common.testing.waiting import wait_until
+from records.imports.samples import write_csv
 from records.testing import (
     RNG,
     Caller,
@@ -306,6 +307,49 @@ async def test_records_reported_after_verification_bind_when_they_arrive(
         student_status_body(who, reason="更正姓名"),
     )
     assert fixed["bound"] is True and fixed["version"] == 2
+
+
+async def test_records_of_an_imported_file_bind_in_the_merge(
+    caller: Caller, tap: IdentityTap, tmp_path: Path
+) -> None:
+    institution = await caller.institution()
+    who = _young(RNG)
+    student = await verified_student(caller, tap, who)
+    await account_known(caller, student)
+    stranger = _young(RNG)
+
+    def row(number: str, person: Person) -> list[Any]:
+        return [
+            number, person.name, "男" if person.gender == "male" else "女",
+            person.birth_date.isoformat(), "居民身份证", person.id_number, "汉族", "法学",
+            "本科", "全日制", "普通", "2019-09-01", "4", "在籍", "2019-09-01",
+        ]  # fmt: skip
+
+    path = write_csv(tmp_path / "file.csv", [row("IMP1", who), row("IMP2", stranger)])
+    staff = await caller.staff(institution)
+    upload = await caller.http.post(
+        f"{caller.stack.url}/institutions/{institution}/imports",
+        params={"kind": "student_status", "mode": "all_or_nothing"},
+        content=path.read_bytes(),
+        headers={**staff, "Content-Type": "text/csv"},
+    )
+    assert upload.status_code == 202, upload.text
+
+    async def completed() -> bool:
+        job = await caller.http.get(
+            f"{caller.stack.url}/imports/{upload.json()['id']}", headers=staff
+        )
+        return job.json()["status"] == "completed"
+
+    await wait_until(completed, timeout=60, message="import completed")
+    base = f"{caller.stack.url}/institutions/{institution}/student-status"
+    mine = (await caller.http.get(f"{base}/IMP1", headers=staff)).json()
+    theirs = (await caller.http.get(f"{base}/IMP2", headers=staff)).json()
+    assert mine["bound"] is True and theirs["bound"] is False
+    event = await caller.stack.subscriber.wait_for("records.record.bound", record_id=mine["id"])
+    assert event["data"]["user_id"] == str(student.user_id)
+    listed = await caller.http.get(f"{caller.stack.url}/me/records", headers=student.headers)
+    assert mine["id"] in [item["id"] for item in listed.json()["items"]]
 
 
 async def test_old_qualifications_bind_only_by_hand_with_either_number(

@@ -45,7 +45,7 @@ class BoundRow:
 def _binding_update(kind: RecordKind, given: frozenset[str]) -> Any:
     """UPDATE ... FROM verified_accounts ... RETURNING (record id, institution, account,
     bound_at) of the unbound records of `kind` matching an account, narrowed by the filters
-    named in `given` (bound parameters of the same names). Built once per shape: composing it
+    named in `given` (bound parameters filter_<name>). Built once per shape: composing it
     costs more than running it, and binding runs on every verification."""
     table = MODELS[kind.value].__table__
     model, account = table.c, VerifiedAccount.__table__.c
@@ -64,20 +64,20 @@ def _binding_update(kind: RecordKind, given: frozenset[str]) -> Any:
     if kind == RecordKind.QUALIFICATION:
         conditions.append(model.graduation_date >= AUTOMATIC_QUALIFICATIONS_FROM)
     if "user_id" in given:
-        conditions.append(account.user_id == bindparam("user_id", type_=UUID(as_uuid=True)))
+        conditions.append(account.user_id == bindparam("filter_user_id", type_=UUID(as_uuid=True)))
     if "record_ids" in given:
         # One array parameter, whatever the number of ids (an import may pass many).
-        ids = bindparam("record_ids", type_=ARRAY(UUID(as_uuid=True)))
+        ids = bindparam("filter_record_ids", type_=ARRAY(UUID(as_uuid=True)))
         conditions.append(model.id == any_(ids))
     if "institution_id" in given:
-        conditions.append(model.institution_id == bindparam("institution_id", type_=String))
+        conditions.append(model.institution_id == bindparam("filter_institution_id", type_=String))
     if "source" in given:
         conditions.append(
             exists().where(
                 RecordVersion.kind == kind.value,
                 RecordVersion.record_id == model.id,
                 RecordVersion.version == model.version,
-                RecordVersion.source == bindparam("source", type_=String),
+                RecordVersion.source == bindparam("filter_source", type_=String),
             )
         )
     return (
@@ -174,7 +174,9 @@ class BindingRepository:
         }
         given = frozenset(name for name, value in filters.items() if value is not None)
         statement = _binding_update(self.kind, given)
-        values = {name: value for name, value in filters.items() if value is not None}
+        # Parameters are named filter_*: a bound name equal to a column of the updated table
+        # (institution_id) is reserved by SQLAlchemy for its SET clause.
+        values = {f"filter_{name}": value for name, value in filters.items() if value is not None}
         rows = (await self.session.execute(statement, values)).all()
         return [BoundRow(r[0], r[1], r[2], r[3], self.kind) for r in rows]
 

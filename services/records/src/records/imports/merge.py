@@ -12,6 +12,7 @@ from educert_common.db import utcnow
 from educert_common.events.catalogue import RecordReported
 from educert_common.events.outbox import Outbox
 from records.academic.rules import RecordKind
+from records.binding import service as binding
 from records.imports.models import ImportJob
 from records.imports.staging import Staging
 
@@ -75,10 +76,11 @@ async def merge_staged(
 async def after_merge(
     session: AsyncSession, outbox: Outbox, kind: RecordKind, job_id: object, institution_id: str
 ) -> None:
-    """Binding of the merged records is wired here by the lead.
+    """Bind the records this file created or changed to the verified accounts they match.
 
-    Runs in the merge's transaction, after the records, versions and events are written;
-    the temporary table `import_merged` (id, student_number, version, owner_id) lists the
-    records this file created or changed.
+    Runs in the merge's transaction: a record is never visible unbound after its account was
+    verified. One set-based statement over the records whose current version is this job's.
     """
-    return None
+    await binding.bind_matching(
+        session, outbox, kind=kind, institution_id=institution_id, source=f"import:{job_id}"
+    )

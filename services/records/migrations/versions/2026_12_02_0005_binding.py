@@ -1,8 +1,8 @@
 """Binding records to accounts: records' copy of real-name-verified accounts, the manual
 binding attempt counter, operators' unbindings.
 
-Revision ID: records_0004
-Revises: records_0005
+Revision ID: records_0005
+Revises: records_0004
 Create Date: 2026-12-02 03:45:06.218816
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from educert_common.db import UtcDateTime
 
-revision: str = "records_0004"
-down_revision: str | None = "records_0005"
+revision: str = "records_0005"
+down_revision: str | None = "records_0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Photo checks (one per record) and correction requests with their evidence files.
 
-Revision ID: records_0005
-Revises: records_0006
+Revision ID: records_0004
+Revises: records_0003
 Create Date: 2026-12-02
 """
 
@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql
 
 from educert_common.db import UtcDateTime
 
-revision: str = "records_0005"
-down_revision: str | None = "records_0006"
+revision: str = "records_0004"
+down_revision: str | None = "records_0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Import jobs: one per uploaded file, their live progress and per-row error reports.
 
-Revision ID: records_0003
-Revises: records_0004
+Revision ID: records_0006
+Revises: records_0005
 Create Date: 2026-12-02 03:46:22.051675
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from educert_common.db import UtcDateTime
 
-revision: str = "records_0003"
-down_revision: str | None = "records_0004"
+revision: str = "records_0006"
+down_revision: str | None = "records_0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

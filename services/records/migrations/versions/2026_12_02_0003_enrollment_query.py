@@ -1,6 +1,6 @@
 """The public new-student query: image captchas (answers hashed) and counted limits.
 
-Revision ID: records_0006
+Revision ID: records_0003
 Revises: records_0002
 Create Date: 2026-12-02 04:00:00
 """
@@ -13,7 +13,7 @@ from alembic import op
 from educert_common.db import UtcDateTime
 from educert_common.limits import create_rate_events_table, drop_rate_events_table
 
-revision: str = "records_0006"
+revision: str = "records_0003"
 down_revision: str | None = "records_0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
