@@ -497,12 +497,14 @@ async def test_a_python_client_generates_from_the_document(
 ) -> None:
     async with httpx.AsyncClient(base_url=fuzz_platform.gateway.url, timeout=10) as http:
         (tmp_path / "openapi.json").write_bytes((await http.get("/openapi.json")).content)
-    # PDFs, CSV uploads and record photos (JPEG) are plain bytes to the generator.
+    # PDFs, CSV and XLSX uploads and record photos (JPEG) are plain bytes to the generator.
     (tmp_path / "config.yaml").write_text(
         "content_type_overrides:\n"
         "  application/pdf: application/octet-stream\n"
         "  text/csv: application/octet-stream\n"
         "  image/jpeg: application/octet-stream\n"
+        "  application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: "
+        "application/octet-stream\n"
     )
     generated = await asyncio.to_thread(
         subprocess.run,
