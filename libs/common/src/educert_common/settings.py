@@ -140,3 +140,19 @@ def refuse_development_secrets(settings: BaseModel, platform: PlatformSettings) 
         raise ValueError(
             f"{', '.join(leftovers)} still hold development secrets; set them for production"
         )
+
+
+def check_key_ring(prefix: str, key_id: int, retired: dict[int, str]) -> None:
+    """Refuse a personal-data key ring that cannot work: retired ids outside 1-255, empty
+    retired secrets, or the current id listed as retired (`prefix` names the settings)."""
+    for retired_id, secret in retired.items():
+        if not 1 <= retired_id <= 255 or not secret:
+            raise ValueError(
+                f"{prefix}_RETIRED_SECRETS maps key ids 1-255 to non-empty secrets "
+                f"(got id {retired_id})"
+            )
+    if key_id in retired:
+        raise ValueError(
+            f"{prefix}_KEY_ID={key_id} is also listed in {prefix}_RETIRED_SECRETS: give the new "
+            "secret a new id"
+        )

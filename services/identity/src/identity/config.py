@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-from educert_common.settings import ServiceSettings
+from educert_common.settings import ServiceSettings, check_key_ring
 
 
 class IdentitySettings(ServiceSettings):
@@ -134,24 +134,11 @@ class IdentitySettings(ServiceSettings):
                 ) from None
         return value
 
-    @field_validator("personal_data_retired_secrets")
-    @classmethod
-    def _check_retired_key_ids(cls, value: dict[int, str]) -> dict[int, str]:
-        for key_id, secret in value.items():
-            if not 1 <= key_id <= 255 or not secret:
-                raise ValueError(
-                    "IDENTITY_PERSONAL_DATA_RETIRED_SECRETS maps key ids 1-255 to non-empty "
-                    f"secrets (got id {key_id})"
-                )
-        return value
-
     @model_validator(mode="after")
-    def _current_key_is_not_retired(self) -> "IdentitySettings":
-        if self.personal_data_key_id in self.personal_data_retired_secrets:
-            raise ValueError(
-                f"IDENTITY_PERSONAL_DATA_KEY_ID={self.personal_data_key_id} is also listed in "
-                "IDENTITY_PERSONAL_DATA_RETIRED_SECRETS: give the new secret a new id"
-            )
+    def _check_key_ring(self) -> "IdentitySettings":
+        check_key_ring(
+            "IDENTITY_PERSONAL_DATA", self.personal_data_key_id, self.personal_data_retired_secrets
+        )
         return self
 
     @model_validator(mode="after")

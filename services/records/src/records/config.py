@@ -1,10 +1,10 @@
 """Settings of the records service (environment variables prefixed RECORDS_)."""
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from educert_common.http.client_ip import ProxyNetworks
-from educert_common.settings import ServiceSettings
+from educert_common.settings import ServiceSettings, check_key_ring
 
 
 class RecordsSettings(ServiceSettings):
@@ -61,17 +61,6 @@ class RecordsSettings(ServiceSettings):
     # Processes that check rows in parallel (0: one thread of the records process).
     import_processes: int = Field(default=0, ge=0, le=64)
 
-    @field_validator("personal_data_retired_secrets")
-    @classmethod
-    def _check_retired_key_ids(cls, value: dict[int, str]) -> dict[int, str]:
-        for key_id, secret in value.items():
-            if not 1 <= key_id <= 255 or not secret:
-                raise ValueError(
-                    "RECORDS_PERSONAL_DATA_RETIRED_SECRETS maps key ids 1-255 to non-empty "
-                    f"secrets (got id {key_id})"
-                )
-        return value
-
     @model_validator(mode="after")
     def _no_clock_offset_in_production(self) -> "RecordsSettings":
         if self.clock_offset_file and self.platform.environment == "production":
@@ -79,10 +68,8 @@ class RecordsSettings(ServiceSettings):
         return self
 
     @model_validator(mode="after")
-    def _current_key_is_not_retired(self) -> "RecordsSettings":
-        if self.personal_data_key_id in self.personal_data_retired_secrets:
-            raise ValueError(
-                f"RECORDS_PERSONAL_DATA_KEY_ID={self.personal_data_key_id} is also listed in "
-                "RECORDS_PERSONAL_DATA_RETIRED_SECRETS: give the new secret a new id"
-            )
+    def _check_key_ring(self) -> "RecordsSettings":
+        check_key_ring(
+            "RECORDS_PERSONAL_DATA", self.personal_data_key_id, self.personal_data_retired_secrets
+        )
         return self

@@ -110,18 +110,15 @@ async def report_record(
     record.updated_at = utcnow()
     if created:
         await repository.add(record)
-    await repository.add(
-        RecordVersion(
-            kind=kind.value,
-            record_id=record.id,
-            version=record.version,
-            facts=facts_of(record, kind),
-            id_number_encrypted=record.id_number_encrypted,
-            content_hash=fingerprint,
-            changed_by=actor,
-            reason=reason,
-            source=source,
-        )
+    await publish_version(
+        session,
+        outbox,
+        record,
+        kind,
+        facts=facts_of(record, kind),
+        actor=actor,
+        reason=reason,
+        source=source,
     )
     if kind == RecordKind.STUDENT_STATUS and values["status"] != previous_status:
         await repository.add(
@@ -132,17 +129,6 @@ async def report_record(
                 version=record.version,
             )
         )
-    await outbox.add(
-        session,
-        RecordReported(
-            record_id=record.id,
-            kind=kind.value,
-            institution_id=institution_id,
-            version=record.version,
-            owner_id=record.owner_id,
-        ),
-        subject=str(record.id),
-    )
     await audit.record(
         session,
         actor=actor,
@@ -159,6 +145,46 @@ async def report_record(
             set_committed_value(record, "bound_at", row.bound_at)
             set_committed_value(record, "bound_via", binding.METHOD_AUTOMATIC)
     return Reported(record, changed=True, created=created)
+
+
+async def publish_version(
+    session: AsyncSession,
+    outbox: Outbox,
+    record: RecordModel,
+    kind: RecordKind,
+    *,
+    facts: dict[str, Any],
+    actor: str,
+    reason: str | None,
+    source: str,
+) -> None:
+    """Keep the record's current version in the history and announce it (the caller has
+    already raised `record.version`)."""
+    session.add(
+        RecordVersion(
+            kind=kind.value,
+            record_id=record.id,
+            version=record.version,
+            facts=facts,
+            id_number_encrypted=record.id_number_encrypted,
+            content_hash=record.content_hash,
+            changed_by=actor,
+            reason=reason,
+            source=source,
+        )
+    )
+    await session.flush()
+    await outbox.add(
+        session,
+        RecordReported(
+            record_id=record.id,
+            kind=kind.value,
+            institution_id=record.institution_id,
+            version=record.version,
+            owner_id=record.owner_id,
+        ),
+        subject=str(record.id),
+    )
 
 
 def _apply(record: RecordModel, kind: RecordKind, values: dict[str, Any]) -> None:

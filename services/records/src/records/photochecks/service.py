@@ -21,13 +21,13 @@ from PIL import Image, ImageOps
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from educert_common.audit import AuditLog
-from educert_common.events.catalogue import PhotoCheckConcluded, RecordReported
+from educert_common.events.catalogue import PhotoCheckConcluded
 from educert_common.events.outbox import Outbox
 from educert_common.storage import IMAGE_TYPES, FileStorage, UploadPolicy, inspect_upload
-from records.academic.models import RecordModel, RecordVersion
+from records.academic.models import RecordModel
 from records.academic.repository import RecordRepository
 from records.academic.rules import RecordKind
-from records.academic.service import facts_of
+from records.academic.service import facts_of, publish_version
 from records.corrections import service as corrections
 from records.exceptions import PhotoCheckFinal, PhotoNotFound, RecordNotFound
 from records.institutions.service import reporting_institution
@@ -95,29 +95,15 @@ async def set_photo(
     record.version += 1
     record.updated_by = actor
     record.updated_at = now
-    await repository.add(
-        RecordVersion(
-            kind=kind.value,
-            record_id=record.id,
-            version=record.version,
-            facts={**facts_of(record, kind), "photo_key": stored.key},
-            id_number_encrypted=record.id_number_encrypted,
-            content_hash=record.content_hash,
-            changed_by=actor,
-            reason=reason,
-            source="photo",
-        )
-    )
-    await outbox.add(
+    await publish_version(
         session,
-        RecordReported(
-            record_id=record.id,
-            kind=kind.value,
-            institution_id=institution_id,
-            version=record.version,
-            owner_id=record.owner_id,
-        ),
-        subject=str(record.id),
+        outbox,
+        record,
+        kind,
+        facts={**facts_of(record, kind), "photo_key": stored.key},
+        actor=actor,
+        reason=reason,
+        source="photo",
     )
     await audit.record(
         session,
