@@ -141,7 +141,12 @@ async def run(args: argparse.Namespace, pids: dict[str, int]) -> dict[str, Any]:
     # Warm-up: a few verifications before the measured ones.
     for holder in people[count:]:
         await verify(holder)
-    await asyncio.sleep(2)
+    warm = {str(h.record_ids[t]) for h in people[count:] for t in records_data.KIND_COLUMNS}
+
+    async def warmed_up() -> bool:
+        return warm <= arrived.keys()
+
+    await wait_until(warmed_up, timeout=60, interval=0.05, message="warm-up bound")
     committed.clear()
 
     interval = 1 / args.rate

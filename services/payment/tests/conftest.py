@@ -3,20 +3,18 @@ uvicorn processes on the run's throwaway database and broker names; a subscriber
 records what payment publishes; tokens minted with identity's signing key."""
 
 import asyncio
-import json
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aio_pika
 import httpx
 import pytest
 import sqlalchemy as sa
 
 from educert_common.db import Database
-from educert_common.settings import PlatformSettings
+from educert_common.testing.events import EventRecorder, recording
 from educert_common.testing.processes import RunningProcess, free_port
 from educert_common.testing.tokens import Tokens
 from educert_common.testing.waiting import wait_until
@@ -30,18 +28,8 @@ PAYMENT_TYPES = (
 )
 
 
-@dataclass
-class Subscriber:
-    """A queue bound to payment's events, recording every delivery (duplicates included)."""
-
-    messages: list[dict[str, Any]] = field(default_factory=list)
-
-    def of(self, event_type: str, order_id: Any) -> list[dict[str, Any]]:
-        return [
-            m
-            for m in self.messages
-            if m["type"] == event_type and m["data"].get("order_id") == str(order_id)
-        ]
+# Payment's events, as the tests see them (look them up by order_id=...).
+Subscriber = EventRecorder
 
 
 @dataclass
@@ -88,26 +76,8 @@ class Stack:
 # Module scope: processes of one test module never consume the events of another.
 @pytest.fixture(scope="module")
 async def subscriber() -> AsyncIterator[Subscriber]:
-    settings = PlatformSettings()
-    recorder = Subscriber()
-    connection = await aio_pika.connect_robust(settings.broker_url)
-    channel = await connection.channel()
-    exchange = await channel.declare_exchange(
-        f"{settings.broker_prefix}educert.events", aio_pika.ExchangeType.TOPIC, durable=True
-    )
-    queue = await channel.declare_queue(
-        f"{settings.broker_prefix}paytest.recorder", durable=False, exclusive=True
-    )
-    for event_type in PAYMENT_TYPES:
-        await queue.bind(exchange, routing_key=event_type)
-
-    async def record(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-        async with message.process():
-            recorder.messages.append(json.loads(message.body))
-
-    await queue.consume(record)
-    yield recorder
-    await connection.close()
+    async with recording(PAYMENT_TYPES, "paytest") as recorder:
+        yield recorder
 
 
 # Module scope: processes of one test module never consume the events of another.

@@ -9,16 +9,13 @@ Fixtures other test modules build on:
 - `records_env`: extra environment of the processes (override it in a module).
 """
 
-import json
-import uuid
 from collections.abc import AsyncIterator
 
-import aio_pika
 import httpx
 import pytest
 
 from educert_common.db import Database
-from educert_common.settings import PlatformSettings
+from educert_common.testing.events import recording
 from educert_common.testing.processes import RunningProcess, free_port
 from educert_common.testing.tokens import Tokens
 from records.config import RecordsSettings
@@ -29,27 +26,8 @@ RECORDS_TYPES = "records.#"
 
 @pytest.fixture(scope="module")
 async def subscriber() -> AsyncIterator[Subscriber]:
-    settings = PlatformSettings()
-    recorder = Subscriber()
-    connection = await aio_pika.connect_robust(settings.broker_url)
-    channel = await connection.channel()
-    exchange = await channel.declare_exchange(
-        f"{settings.broker_prefix}educert.events", aio_pika.ExchangeType.TOPIC, durable=True
-    )
-    queue = await channel.declare_queue(
-        f"{settings.broker_prefix}recordstest.{uuid.uuid4().hex[:8]}",
-        durable=False,
-        exclusive=True,
-    )
-    await queue.bind(exchange, routing_key=RECORDS_TYPES)
-
-    async def record(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-        async with message.process():
-            recorder.messages.append(json.loads(message.body))
-
-    await queue.consume(record)
-    yield recorder
-    await connection.close()
+    async with recording([RECORDS_TYPES], "recordstest") as recorder:
+        yield recorder
 
 
 @pytest.fixture(scope="module")

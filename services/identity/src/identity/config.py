@@ -1,12 +1,15 @@
 """Settings of the identity service (environment variables prefixed IDENTITY_)."""
 
-import ipaddress
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import NoDecode, SettingsConfigDict
+from pydantic import Field, model_validator
+from pydantic_settings import SettingsConfigDict
 
+from educert_common.http.client_ip import proxy_networks
 from educert_common.settings import ServiceSettings, check_key_ring
+
+# Proxies whose X-Forwarded-For is believed; errors name the variable.
+TrustedProxyNetworks = proxy_networks("IDENTITY_TRUSTED_PROXIES")
 
 
 class IdentitySettings(ServiceSettings):
@@ -63,7 +66,7 @@ class IdentitySettings(ServiceSettings):
     # Only these peers may say who the client is (X-Forwarded-For): the gateway, an ingress.
     # Addresses or CIDR networks, as a JSON list or comma-separated
     # (IDENTITY_TRUSTED_PROXIES=10.0.0.0/8,127.0.0.1).
-    trusted_proxies: Annotated[list[str], NoDecode] = Field(default=["127.0.0.1/32", "::1/128"])
+    trusted_proxies: TrustedProxyNetworks = Field(default=["127.0.0.1/32", "::1/128"])
 
     # One-time codes.
     code_ttl_seconds: int = Field(default=300, ge=30, le=600)
@@ -109,30 +112,6 @@ class IdentitySettings(ServiceSettings):
 
     # Duplicate-ID appeal uploads.
     appeal_max_file_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
-
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def _split_proxies(cls, value: object) -> object:
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                import json
-
-                return json.loads(text)
-            return [part.strip() for part in text.split(",") if part.strip()]
-        return value
-
-    @field_validator("trusted_proxies")
-    @classmethod
-    def _check_proxies(cls, value: list[str]) -> list[str]:
-        for entry in value:
-            try:
-                ipaddress.ip_network(entry, strict=False)
-            except ValueError:
-                raise ValueError(
-                    f"IDENTITY_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR network"
-                ) from None
-        return value
 
     @model_validator(mode="after")
     def _check_key_ring(self) -> "IdentitySettings":

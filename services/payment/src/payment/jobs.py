@@ -9,13 +9,12 @@ replicas can run the same jobs.
 """
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
 from educert_common.app import ServiceRuntime
 from educert_common.db import utcnow
+from educert_common.jobs import run_forever
 from payment.config import PaymentSettings
 from payment.orders import service as orders
 from payment.orders.repository import OrderRepository
@@ -33,31 +32,6 @@ BATCH = 50
 def _settings(runtime: ServiceRuntime) -> PaymentSettings:
     assert isinstance(runtime.settings, PaymentSettings)
     return runtime.settings
-
-
-async def _loop(
-    name: str,
-    interval: float,
-    step: Callable[[], Awaitable[int]],
-    wakeup: asyncio.Event | None = None,
-) -> None:
-    """Run `step` forever: again at once while it has work, else after `interval` or a wake-up."""
-    while True:
-        try:
-            busy = await step()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("job step failed", extra={"job": name})
-            busy = 0
-        if busy:
-            continue
-        if wakeup is None:
-            await asyncio.sleep(interval)
-        else:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wakeup.wait(), interval)
-            wakeup.clear()
 
 
 async def expiry_job(runtime: ServiceRuntime) -> None:
@@ -82,7 +56,7 @@ async def expiry_job(runtime: ServiceRuntime) -> None:
             expired += result == "expired"
         return expired if len(due) == BATCH else 0
 
-    await _loop("expiry", settings.expiry_sweep_seconds, step)
+    await run_forever("expiry", settings.expiry_sweep_seconds, step)
 
 
 async def active_query_job(runtime: ServiceRuntime) -> None:
@@ -103,7 +77,7 @@ async def active_query_job(runtime: ServiceRuntime) -> None:
                 await orders.query_order(session, runtime.outbox, providers, order_id=order_id)
         return len(due) if len(due) == BATCH else 0
 
-    await _loop("active-query", min(settings.query_every_seconds, 5.0), step)
+    await run_forever("active-query", min(settings.query_every_seconds, 5.0), step)
 
 
 async def refund_job(runtime: ServiceRuntime) -> None:
@@ -139,7 +113,7 @@ async def refund_job(runtime: ServiceRuntime) -> None:
                 await refunds.query_refund(session, runtime.outbox, providers, refund_id=refund_id)
         return len(due) if len(due) == BATCH else 0
 
-    await _loop("refunds", settings.refund_poll_seconds, step, refund_wakeup())
+    await run_forever("refunds", settings.refund_poll_seconds, step, refund_wakeup())
 
 
 def yesterday_in_china(now: datetime) -> date:
@@ -168,7 +142,7 @@ async def reconciliation_job(runtime: ServiceRuntime) -> None:
                 )
         return 0
 
-    await _loop("reconciliation", 600.0, step)
+    await run_forever("reconciliation", 600.0, step)
 
 
 async def providers_lifetime(runtime: ServiceRuntime) -> None:

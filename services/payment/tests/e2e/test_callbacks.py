@@ -54,7 +54,7 @@ async def test_reordered_alipay_notifications_pay_once(client: Any) -> None:
     assert outcomes.count("duplicate") == 3 and outcomes.count("ignored") == 4
 
     async def one_paid_event() -> bool:
-        return len(client.stack.subscriber.of("payment.order.paid", order["id"])) == 1
+        return len(client.stack.subscriber.of("payment.order.paid", order_id=order["id"])) == 1
 
     await wait_until(one_paid_event, message="one paid event")
 
@@ -70,7 +70,7 @@ async def test_forged_or_stale_callback_changes_nothing(
     assert result["statuses"] == [401]
     assert (await client.order(auth, order["id"]))["status"] == "created"
     assert await _notifications(client, no) == []
-    assert not client.stack.subscriber.of("payment.order.paid", order["id"])
+    assert not client.stack.subscriber.of("payment.order.paid", order_id=order["id"])
 
 
 async def test_tampered_and_unsigned_bodies_are_refused(client: Any) -> None:
@@ -163,8 +163,8 @@ async def test_expired_order_paid_late_is_refunded(client: Any, channel: str) ->
     subscriber = client.stack.subscriber
 
     async def refunded_event() -> bool:
-        return bool(subscriber.of("payment.order.refunded", order["id"]))
+        return bool(subscriber.of("payment.order.refunded", order_id=order["id"]))
 
     await wait_until(refunded_event, message="refunded event")
-    assert subscriber.of("payment.order.expired", order["id"])
-    assert not subscriber.of("payment.order.paid", order["id"])
+    assert subscriber.of("payment.order.expired", order_id=order["id"])
+    assert not subscriber.of("payment.order.paid", order_id=order["id"])

@@ -96,11 +96,11 @@ async def test_paid_once_under_kill_restart_and_republish(client: Any, stack: An
         subscriber = stack.subscriber
 
         async def republished() -> bool:
-            return all(len(subscriber.of("payment.order.paid", i)) >= 2 for i in ids)
+            return all(len(subscriber.of("payment.order.paid", order_id=i)) >= 2 for i in ids)
 
         await wait_until(republished, timeout=20, message="republished paid events")
         for order_id in ids:
-            deliveries = subscriber.of("payment.order.paid", order_id)
+            deliveries = subscriber.of("payment.order.paid", order_id=order_id)
             assert len({d["id"] for d in deliveries}) == 1, "one paid event per order"
             assert applied[order_id] == 1, "the inbox absorbed the republished event"
         async with stack.database.transaction() as session:

@@ -29,10 +29,10 @@ async def test_pay_by_channel_emits_paid_once(client: Any, channel: str) -> None
     subscriber = client.stack.subscriber
 
     async def published() -> bool:
-        return bool(subscriber.of("payment.order.paid", order["id"]))
+        return bool(subscriber.of("payment.order.paid", order_id=order["id"]))
 
     await wait_until(published, message="paid event")
-    events = subscriber.of("payment.order.paid", order["id"])
+    events = subscriber.of("payment.order.paid", order_id=order["id"])
     assert len({e["id"] for e in events}) == 1
     assert events[0]["data"]["amount_fen"] == 36000 and events[0]["data"]["channel"] == channel
-    assert subscriber.of("payment.order.created", order["id"])
+    assert subscriber.of("payment.order.created", order_id=order["id"])

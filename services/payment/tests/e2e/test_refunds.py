@@ -63,7 +63,7 @@ async def test_partial_then_full_refund(client: Any, channel: str) -> None:
     assert sum(r["amount_fen"] for r in trade["refunds"]) == 36000
 
     async def refunded_events() -> list[Any] | None:
-        events = client.stack.subscriber.of("payment.order.refunded", order["id"])
+        events = client.stack.subscriber.of("payment.order.refunded", order_id=order["id"])
         return events if len(events) >= 2 else None
 
     events = await wait_until(refunded_events, message="two refunded events")
@@ -84,7 +84,7 @@ async def test_wechat_refund_result_out_of_order_or_only_by_query(client: Any, m
     assert refunds[0]["status"] == "succeeded"
 
     async def one_event() -> bool:
-        return len(client.stack.subscriber.of("payment.order.refunded", order["id"])) == 1
+        return len(client.stack.subscriber.of("payment.order.refunded", order_id=order["id"])) == 1
 
     await wait_until(one_event, message="one refunded event")
 
@@ -166,7 +166,7 @@ async def _refund_row(client: Any, refund_id: str) -> Any:
 
 async def _events(client: Any, order_id: str, count: int) -> list[Any]:
     async def enough() -> list[Any] | None:
-        events = client.stack.subscriber.of("payment.order.refunded", order_id)
+        events = client.stack.subscriber.of("payment.order.refunded", order_id=order_id)
         return events if len(events) >= count else None
 
     return await wait_until(enough, message=f"{count} refunded events")
@@ -202,7 +202,7 @@ async def test_transient_errors_are_retried_then_the_refund_succeeds(
     assert row.tries == 3 and code in (row.last_error or "")
     assert (row.reserved_fen, row.refunded_fen) == (36000, 36000)
     await _events(client, order["id"], 1)
-    assert len(client.stack.subscriber.of("payment.order.refunded", order["id"])) == 1
+    assert len(client.stack.subscriber.of("payment.order.refunded", order_id=order["id"])) == 1
     trade = (
         await client.http.get(
             f"{client.stack.sandbox.url}/control/{channel}/trades/{uuid.UUID(order['id']).hex}"
@@ -283,7 +283,7 @@ async def test_definite_refusal_fails_the_refund_and_a_late_success_corrects_it(
     assert result["statuses"] == [204]
     nothing = await _refund(client, operator, order["id"], "n2")
     assert nothing.status_code == 409
-    assert len(client.stack.subscriber.of("payment.order.refunded", order["id"])) == 1
+    assert len(client.stack.subscriber.of("payment.order.refunded", order_id=order["id"])) == 1
 
 
 async def test_late_success_that_would_exceed_what_was_paid_is_a_mismatch(client: Any) -> None:
@@ -325,7 +325,7 @@ async def test_late_success_that_would_exceed_what_was_paid_is_a_mismatch(client
     assert [(m["kind"], m["provider_amount_fen"], m["our_amount_fen"]) for m in alerts] == [
         ("refund_over_paid", 36000, 0)
     ]
-    assert len(client.stack.subscriber.of("payment.order.refunded", order["id"])) == 1
+    assert len(client.stack.subscriber.of("payment.order.refunded", order_id=order["id"])) == 1
 
 
 # --- duplicate payments: their refunds are not refunds of the order ---------------------------

@@ -3,8 +3,11 @@
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from educert_common.http.client_ip import ProxyNetworks
+from educert_common.http.client_ip import proxy_networks
 from educert_common.settings import ServiceSettings, check_key_ring
+
+# Proxies whose X-Forwarded-For is believed; errors name the variable.
+TrustedProxyNetworks = proxy_networks("RECORDS_TRUSTED_PROXIES")
 
 
 class RecordsSettings(ServiceSettings):
@@ -25,7 +28,7 @@ class RecordsSettings(ServiceSettings):
     earliest_record_year: int = Field(default=1991, ge=1949, le=2100)
 
     # Only these peers may say who the client is (X-Forwarded-For): the gateway, an ingress.
-    trusted_proxies: ProxyNetworks = Field(default=["127.0.0.1/32", "::1/128"])
+    trusted_proxies: TrustedProxyNetworks = Field(default=["127.0.0.1/32", "::1/128"])
 
     # The public new-student query (新生学籍查询, docs/records.md): image captchas, and the
     # counted limits per client address (an IPv4 address or an IPv6 /64) and per ID number.

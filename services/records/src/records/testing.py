@@ -4,7 +4,7 @@ production)."""
 
 import random
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,32 +13,14 @@ import httpx
 import sqlalchemy as sa
 
 from educert_common.db import Database
+from educert_common.testing.events import EventRecorder
 from educert_common.testing.people import Person
 from educert_common.testing.processes import RunningProcess
 from educert_common.testing.tokens import Tokens
 from educert_common.testing.waiting import wait_until
 
-
-@dataclass
-class Subscriber:
-    """A queue bound to records' events, recording every delivery (duplicates included)."""
-
-    messages: list[dict[str, Any]] = field(default_factory=list)
-
-    def of(self, event_type: str, **data: Any) -> list[dict[str, Any]]:
-        return [
-            m
-            for m in self.messages
-            if m["type"] == event_type
-            and all(str(m["data"].get(k)) == str(v) for k, v in data.items())
-        ]
-
-    async def wait_for(self, event_type: str, timeout: float = 15, **data: Any) -> dict[str, Any]:
-        async def arrived() -> dict[str, Any] | None:
-            found = self.of(event_type, **data)
-            return found[-1] if found else None
-
-        return await wait_until(arrived, timeout=timeout, message=f"event {event_type} {data}")
+# What records publishes, as the tests see it.
+Subscriber = EventRecorder
 
 
 @dataclass

@@ -166,11 +166,11 @@ async def test_a_repeated_file_changes_nothing_and_a_changed_row_becomes_a_new_v
     first = await imported(caller, institution, content, staff)
     assert first["records_created"] == 20
     events = caller.stack.subscriber
-    await wait_until(
-        lambda: asyncio.sleep(0, len(events.of("records.record.reported",
-                                                 import_job_id=first["id"])) == 20 or None),
-        timeout=30, message="20 events",
-    )  # fmt: skip
+
+    async def all_twenty() -> bool:
+        return len(events.of("records.record.reported", import_job_id=first["id"])) == 20
+
+    await wait_until(all_twenty, timeout=30, message="20 events")
     envelope = events.of("records.record.reported", import_job_id=first["id"])[0]
     parsed = EventEnvelope.model_validate(envelope)
     RecordReported.model_validate(parsed.data)

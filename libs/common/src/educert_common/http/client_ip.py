@@ -13,7 +13,7 @@ import ipaddress
 import json
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
 from pydantic_settings import NoDecode
@@ -94,20 +94,21 @@ def _split_networks(value: object) -> object:
     return value
 
 
-def _check_networks(value: list[str]) -> list[str]:
-    for entry in value:
-        try:
-            ipaddress.ip_network(entry, strict=False)
-        except ValueError:
-            raise ValueError(f"{entry!r} is not an IP address or CIDR network") from None
-    return value
+def proxy_networks(setting: str) -> Any:
+    """A settings field type naming trusted proxies, from a JSON list or comma-separated
+    (RECORDS_TRUSTED_PROXIES=10.0.0.0/8,127.0.0.1); errors name `setting`."""
 
+    def check(value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{setting}: {entry!r} is not an IP address or CIDR network"
+                ) from None
+        return value
 
-# A settings field naming trusted proxies, from a JSON list or comma-separated
-# (RECORDS_TRUSTED_PROXIES=10.0.0.0/8,127.0.0.1).
-ProxyNetworks = Annotated[
-    list[str], NoDecode, BeforeValidator(_split_networks), AfterValidator(_check_networks)
-]
+    return Annotated[list[str], NoDecode, BeforeValidator(_split_networks), AfterValidator(check)]
 
 
 def client_address(peer: str, forwarded_for: str | None, networks: Sequence[str]) -> str:

@@ -21,6 +21,19 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
 
+def cursor_invalid() -> ValidationFailed:
+    """The refusal of a cursor this API did not return (query parameter `cursor`)."""
+    return ValidationFailed(
+        errors=[
+            FieldError(
+                "query.cursor",
+                "cursor_invalid",
+                Text("The cursor is not one this API returned", "分页游标无效"),
+            )
+        ]
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Cursor:
     """Position after the last item returned: its sort time and id."""
@@ -39,15 +52,7 @@ class Cursor:
             created_at, item_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
             return cls(datetime.fromisoformat(created_at), str(item_id))
         except (ValueError, TypeError, json.JSONDecodeError) as exc:
-            raise ValidationFailed(
-                errors=[
-                    FieldError(
-                        "query.cursor",
-                        "cursor_invalid",
-                        Text("The cursor is not one this API returned", "分页游标无效"),
-                    )
-                ]
-            ) from exc
+            raise cursor_invalid() from exc
 
 
 @dataclass(frozen=True, slots=True)

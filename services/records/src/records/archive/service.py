@@ -8,8 +8,7 @@ from typing import Any
 import filetype
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from educert_common.errors import FieldError, Text, ValidationFailed
-from educert_common.http.pagination import Page, PageParams
+from educert_common.http.pagination import Page, PageParams, cursor_invalid
 from educert_common.storage import IMAGE_TYPES, FileStorage
 from records.academic import service as academic
 from records.academic.models import RecordModel
@@ -37,15 +36,7 @@ def _check_cursor(params: PageParams) -> None:
         if params.cursor.created_at.tzinfo is None:
             raise ValueError("a cursor's time carries its offset")
     except ValueError:
-        raise ValidationFailed(
-            errors=[
-                FieldError(
-                    "query.cursor",
-                    "cursor_invalid",
-                    Text("The cursor is not one this API returned", "分页游标无效"),
-                )
-            ]
-        ) from None
+        raise cursor_invalid() from None
 
 
 async def list_archive(

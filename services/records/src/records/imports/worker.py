@@ -9,7 +9,6 @@ goes to `import_progress` in short transactions of its own.
 """
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from educert_common.app import ServiceRuntime
 from educert_common.db import utcnow
 from educert_common.errors import DomainError
+from educert_common.jobs import run_forever
 from educert_common.tabular import Table
 from records.academic.repository import merged_school_codes
 from records.academic.rules import RecordKind, RowContext
@@ -53,20 +53,11 @@ async def import_worker(runtime: ServiceRuntime) -> None:
     """Process queued import jobs, one at a time per worker, forever."""
     settings = runtime.settings
     assert isinstance(settings, RecordsSettings)
-    event = wakeup(runtime)
-    while True:
-        try:
-            busy = await process_next(runtime, settings)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("import worker step failed")
-            busy = False
-        if busy:
-            continue
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), settings.import_poll_seconds)
-        event.clear()
+
+    async def step() -> bool:
+        return await process_next(runtime, settings)
+
+    await run_forever("imports", settings.import_poll_seconds, step, wakeup(runtime))
 
 
 async def process_next(runtime: ServiceRuntime, settings: RecordsSettings) -> bool:

@@ -4,11 +4,11 @@ Reads conclude lazily too; whichever comes first wins, because both take the che
 `FOR UPDATE SKIP LOCKED` and only while `concluded_at IS NULL`, so the event is written once.
 """
 
-import asyncio
 import logging
 from datetime import datetime
 
 from educert_common.app import ServiceRuntime
+from educert_common.jobs import run_forever
 from records.base import audit
 from records.config import RecordsSettings
 from records.photochecks import service
@@ -24,16 +24,12 @@ async def conclude_photo_checks_job(runtime: ServiceRuntime) -> None:
     settings = runtime.settings
     assert isinstance(settings, RecordsSettings)
     clock = clock_for(settings)
-    while True:
-        try:
-            busy = await conclude_due(runtime, clock())
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("job step failed", extra={"job": "photo-checks"})
-            busy = 0
-        if busy < BATCH:
-            await asyncio.sleep(settings.photo_check_sweep_seconds)
+
+    async def step() -> bool:
+        # A full batch means more may be due: go again at once.
+        return await conclude_due(runtime, clock()) >= BATCH
+
+    await run_forever("photo-checks", settings.photo_check_sweep_seconds, step)
 
 
 async def conclude_due(runtime: ServiceRuntime, now: datetime) -> int:
