@@ -188,9 +188,8 @@ def runtime_of(request: Request) -> ServiceRuntime:
     return runtime
 
 
-def settings_dependency(settings_type: type[SettingsT]) -> Callable[[Request], SettingsT]:
-    """Build the dependency that gives a route its service's settings, typed as theirs:
-    `SettingsDep = Annotated[XSettings, Depends(settings_dependency(XSettings))]`."""
+def settings_reader(settings_type: type[SettingsT]) -> Callable[[Request], SettingsT]:
+    """Build a function that reads the app's settings, typed as its service's, from a request."""
 
     def settings_of(request: Request) -> SettingsT:
         settings = runtime_of(request).settings
@@ -199,6 +198,21 @@ def settings_dependency(settings_type: type[SettingsT]) -> Callable[[Request], S
         return settings
 
     return settings_of
+
+
+def settings_dependency(
+    settings_type: type[SettingsT],
+) -> Callable[[Request], Awaitable[SettingsT]]:
+    """Build the dependency that gives a route its service's settings, typed as theirs:
+    `SettingsDep = Annotated[XSettings, Depends(settings_dependency(XSettings))]`."""
+    read = settings_reader(settings_type)
+
+    # Dependencies are coroutines: FastAPI runs a plain function in a worker thread, a hop
+    # that costs more than reading an attribute.
+    async def settings_dep(request: Request) -> SettingsT:
+        return read(request)
+
+    return settings_dep
 
 
 async def _session_in_transaction(request: Request) -> AsyncIterator[AsyncSession]:
@@ -210,7 +224,17 @@ async def _session_in_transaction(request: Request) -> AsyncIterator[AsyncSessio
 SessionDep = Annotated[AsyncSession, Depends(_session_in_transaction, scope="function")]
 
 
-def _outbox(request: Request) -> Outbox:
+async def _session_for_reading(request: Request) -> AsyncIterator[AsyncSession]:
+    async with runtime_of(request).database.reading() as session:
+        yield session
+
+
+# For routes that only read, with what they show coming from one statement (or where a
+# statement-level snapshot is enough): no BEGIN/COMMIT round trips; ORM writes are refused.
+ReadSessionDep = Annotated[AsyncSession, Depends(_session_for_reading, scope="function")]
+
+
+async def _outbox(request: Request) -> Outbox:
     return runtime_of(request).outbox
 
 

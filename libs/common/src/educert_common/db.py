@@ -1,18 +1,22 @@
 """Async engine, sessions and the one transaction scope every request and message runs in."""
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData, text
+from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -48,30 +52,85 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC) if value is not None else None
 
 
+# A pooled connection idle for longer than this is pinged before use, so one that the server
+# or a failover closed meanwhile is replaced instead of failing the request. Connections in
+# steady use skip the ping: SQLAlchemy's pool_pre_ping would add three round trips (BEGIN,
+# ";", ROLLBACK on asyncpg) to every checkout.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+class ReadOnlySession(Session):
+    """The session of a read-only scope: its statements run without BEGIN/COMMIT, so an ORM
+    write would not be atomic; it is refused instead."""
+
+    def flush(self, objects: Any = None) -> None:
+        if self.new or self.dirty or self.deleted:
+            raise RuntimeError("a read-only scope cannot write; use Database.transaction()")
+
+
+def _ping_connections_after_idle(engine: AsyncEngine, seconds: float) -> None:
+    pool_events = engine.sync_engine.pool
+
+    @event.listens_for(pool_events, "checkin")
+    def note_idle(dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(pool_events, "checkout")
+    def ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < seconds:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as error:
+            # The pool discards this connection and checks out another (a fresh one).
+            raise DisconnectionError("a pooled connection was closed while idle") from error
+
+
 @dataclass(slots=True)
 class Database:
-    """One service's engine and session factory."""
+    """One service's engine and session factories."""
 
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    read_sessionmaker: async_sessionmaker[AsyncSession]
 
     @classmethod
     def connect(cls, url: str, *, pool_size: int = 10) -> "Database":
         # hide_parameters: errors and logs never carry bound values (codes, personal data).
+        # Overflow connections are closed when given back, and opening one costs more than
+        # most requests: a pool sized for the concurrency a replica serves keeps them open.
         engine = create_async_engine(
             url,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=True,
             hide_parameters=True,
         )
+        _ping_connections_after_idle(engine, PING_AFTER_IDLE_SECONDS)
         # expire_on_commit=False: objects stay readable after the scope commits (no lazy reloads).
-        return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
+        return cls(
+            engine,
+            async_sessionmaker(engine, expire_on_commit=False),
+            async_sessionmaker(
+                engine.execution_options(isolation_level="AUTOCOMMIT"),
+                sync_session_class=ReadOnlySession,
+                expire_on_commit=False,
+                autoflush=False,
+            ),
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """Open a session in a transaction; commit when the block ends, roll back if it raises."""
         async with self.sessionmaker() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """Open a session for reads only: each statement runs on its own (autocommit), which
+        saves the BEGIN and COMMIT round trips of `transaction`. Use it where one consistent
+        snapshot across statements is not needed, or where a single statement reads it all."""
+        async with self.read_sessionmaker() as session:
             yield session
 
     async def ping(self) -> None:

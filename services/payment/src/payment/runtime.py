@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from educert_common.app import settings_dependency
+from educert_common.app import settings_dependency, settings_reader
 from educert_common.audit import AuditLog
 from payment.base import audit
 from payment.config import PaymentSettings
@@ -40,15 +40,15 @@ def wake_refund_worker() -> None:
     refund_wakeup().set()
 
 
-def _providers(request: Request) -> Providers:
+async def _providers(request: Request) -> Providers:
     return providers_for(settings_of(request))
 
 
-def _audit() -> AuditLog:
+async def _audit() -> AuditLog:
     return audit
 
 
-settings_of = settings_dependency(PaymentSettings)
+settings_of = settings_reader(PaymentSettings)
 ProvidersDep = Annotated[Providers, Depends(_providers)]
-SettingsDep = Annotated[PaymentSettings, Depends(settings_of)]
+SettingsDep = Annotated[PaymentSettings, Depends(settings_dependency(PaymentSettings))]
 AuditDep = Annotated[AuditLog, Depends(_audit)]

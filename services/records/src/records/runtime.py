@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from educert_common.app import runtime_of, settings_dependency
+from educert_common.app import runtime_of, settings_dependency, settings_reader
 from educert_common.audit import AuditLog
 from educert_common.db import Database, utcnow
 from educert_common.http.client_ip import client_address
@@ -19,14 +19,14 @@ from records.crypto import Secrets, secrets_for
 
 Clock = Callable[[], datetime]
 
-settings_of = settings_dependency(RecordsSettings)
+settings_of = settings_reader(RecordsSettings)
 
 
-def _secrets(request: Request) -> Secrets:
+async def _secrets(request: Request) -> Secrets:
     return secrets_for(settings_of(request))
 
 
-def _audit() -> AuditLog:
+async def _audit() -> AuditLog:
     return audit
 
 
@@ -62,13 +62,13 @@ def clock_for(settings: RecordsSettings) -> Clock:
     return utcnow
 
 
-def _clock(request: Request) -> Clock:
+async def _clock(request: Request) -> Clock:
     """The app's clock (`app.state.clock`, set by `create_app`); in-process tests of time
     windows may put their own there."""
     return getattr(request.app.state, "clock", None) or utcnow
 
 
-def _storage(request: Request) -> FileStorage:
+async def _storage(request: Request) -> FileStorage:
     storage = getattr(request.app.state, "records_storage", None)
     if storage is None:
         storage = LocalFileStorage(Path(settings_of(request).resolved_storage_root()))
@@ -76,18 +76,18 @@ def _storage(request: Request) -> FileStorage:
     return storage
 
 
-def _database(request: Request) -> Database:
+async def _database(request: Request) -> Database:
     return runtime_of(request).database
 
 
-def _client_ip(request: Request) -> str:
+async def _client_ip(request: Request) -> str:
     """The caller's address behind the proxies RECORDS_TRUSTED_PROXIES names."""
     peer = request.client.host if request.client else "unknown"
     forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
     return client_address(peer, forwarded, settings_of(request).trusted_proxies)
 
 
-SettingsDep = Annotated[RecordsSettings, Depends(settings_of)]
+SettingsDep = Annotated[RecordsSettings, Depends(settings_dependency(RecordsSettings))]
 SecretsDep = Annotated[Secrets, Depends(_secrets)]
 AuditDep = Annotated[AuditLog, Depends(_audit)]
 ClockDep = Annotated[Clock, Depends(_clock)]

@@ -13,7 +13,7 @@ from educert_common.settings import PlatformSettings
 INTERNAL_TOKEN_HEADER = "X-Internal-Token"
 
 
-def _require_internal_caller(request: Request) -> None:
+async def _require_internal_caller(request: Request) -> None:
     settings: PlatformSettings = request.app.state.runtime.settings.platform
     presented = request.headers.get(INTERNAL_TOKEN_HEADER, "")
     if not presented or not constant_time_equals(presented, settings.internal_token):

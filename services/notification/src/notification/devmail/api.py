@@ -17,7 +17,7 @@ from notification.devmail.schemas import CapturedMailDetail, CapturedMailOut
 from notification.runtime import SettingsDep
 
 
-def _dev_tools_only(settings: SettingsDep) -> None:
+async def _dev_tools_only(settings: SettingsDep) -> None:
     if not settings.dev_tools_available():
         raise NotFound()  # the route does not exist outside development and test
 

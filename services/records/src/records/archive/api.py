@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from educert_common.app import SessionDep
+from educert_common.app import ReadSessionDep
 from educert_common.auth import Operator
 from educert_common.http.contract import problems
 from educert_common.http.pagination import Page, PageParams, page_params
@@ -30,7 +30,7 @@ BINARY = {"type": "string", "format": "binary"}
 @router.get("/me/records", response_model=Page[ArchiveEntry])
 async def list_my_records(
     account: AccountId,
-    session: SessionDep,
+    session: ReadSessionDep,
     params: Annotated[PageParams, Depends(page_params)],
 ) -> Page[ArchiveEntry]:
     """List your records of all three kinds (student status, qualifications, degrees), newest
@@ -43,7 +43,7 @@ def _add_kind_routes(kind: RecordKind) -> None:
     label = kind.value.replace("_", " ")
 
     async def my_record(
-        record_id: RecordId, account: AccountId, session: SessionDep, secrets: SecretsDep
+        record_id: RecordId, account: AccountId, session: ReadSessionDep, secrets: SecretsDep
     ) -> Any:
         return await service.record_detail(
             session, secrets, kind=kind, record_id=record_id, owner_id=account
@@ -60,7 +60,7 @@ def _add_kind_routes(kind: RecordKind) -> None:
     )(my_record)
 
     async def my_photo(
-        record_id: RecordId, account: AccountId, session: SessionDep, storage: StorageDep
+        record_id: RecordId, account: AccountId, session: ReadSessionDep, storage: StorageDep
     ) -> Response:
         photo = await service.record_photo(
             session, storage, kind=kind, record_id=record_id, owner_id=account
@@ -87,7 +87,7 @@ def _add_kind_routes(kind: RecordKind) -> None:
     )(my_photo)
 
     async def support_record(
-        record_id: RecordId, operator: Operator, session: SessionDep, secrets: SecretsDep
+        record_id: RecordId, operator: Operator, session: ReadSessionDep, secrets: SecretsDep
     ) -> Any:
         return await service.record_detail(
             session, secrets, kind=kind, record_id=record_id, owner_id=None
