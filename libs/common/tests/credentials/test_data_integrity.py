@@ -116,7 +116,8 @@ def _edit(document: dict[str, Any], edit: Callable[[dict[str, Any]], None]) -> d
         (lambda d: d["proof"].update(type="Ed25519Signature2020"), "cryptosuite"),
         (lambda d: d["proof"].update(proofPurpose="authentication"), "proofPurpose"),
         (lambda d: d["proof"].update(created="yesterday"), "created"),
-        (lambda d: d["proof"].pop("proofValue"), "proofValue"),
+        (lambda d: d["proof"].pop("proofValue"), "proofValue is missing"),
+        (lambda d: d["proof"].update(proofValue=42), "proofValue is missing"),
         (lambda d: d["proof"].update(proofValue="u" + "A" * 86), "proofValue"),
         (lambda d: d["proof"].update(proofValue="z3"), "64-byte"),
         (lambda d: d["proof"].pop("verificationMethod"), "verificationMethod"),
@@ -207,3 +208,14 @@ def test_created_is_written_in_utc(issuer_key: Ed25519PrivateKey, resolve_key: R
     assert signed["proof"]["created"] == "2026-12-02T07:00:00Z"
     assert "@context" not in signed["proof"]  # no context to copy
     assert verify_proof(signed, resolve_key).verified
+
+
+def test_a_deeply_nested_document_fails_with_a_reason(
+    signed: dict[str, Any], resolve_key: Resolver
+) -> None:
+    deep: Any = "bottom"
+    for _ in range(5000):
+        deep = [deep]
+    check = verify_proof({**signed, "credentialSubject": deep}, resolve_key)
+    assert not check.verified
+    assert check.reason is not None and "canonicalizable" in check.reason

@@ -291,6 +291,21 @@ def test_entries_we_cannot_read_make_the_status_unavailable(
     _unavailable(_check(credential, resolve_key, publisher), fragment)
 
 
+def test_too_many_status_entries_are_not_all_fetched(
+    issuer_key: Ed25519PrivateKey, resolve_key: Resolver, publisher: Publisher
+) -> None:
+    fetched: list[str] = []
+
+    def lookup(url: str) -> Mapping[str, Any] | None:
+        fetched.append(url)
+        return publisher.lookup(url)
+
+    entries = [status_entry(REVOCATION_URL, i, "revocation") for i in range(50)]
+    check = check_credential(_credential(issuer_key, status=entries), resolve_key, NOW, lookup)
+    _unavailable(check, "too many")
+    assert fetched == []
+
+
 def test_a_changed_claim_is_proof_invalid(
     issuer_key: Ed25519PrivateKey, resolve_key: Resolver, publisher: Publisher
 ) -> None:

@@ -145,8 +145,11 @@ def _verify(
         expired = _expired(proof["expires"], now)
         if expired is not None:
             return ProofCheck(False, expired, method)
+    proof_value = proof.get("proofValue")
+    if not isinstance(proof_value, str):
+        return ProofCheck(False, "proofValue is missing or not a string", method)
     try:
-        signature = decode_base58btc(proof.get("proofValue"))  # type: ignore[arg-type]
+        signature = decode_base58btc(proof_value)
     except MultibaseError as exc:
         return ProofCheck(False, f"proofValue: {exc}", method)
     if len(signature) != _SIGNATURE_BYTES:

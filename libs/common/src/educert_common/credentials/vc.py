@@ -29,6 +29,8 @@ from educert_common.credentials.status_list import (
 )
 
 BASE_TYPE = "VerifiableCredential"
+# Ours carry one or two (revocation, suspension); a verifier fetches at most this many lists.
+MAX_STATUS_ENTRIES = 4
 # A type name is a JSON-LD term resolved through the v2 @vocab: keep it a plain identifier.
 _TYPE_NAME = re.compile(r"[A-Z][A-Za-z0-9]{0,63}", re.ASCII)
 
@@ -190,6 +192,8 @@ def _read_statuses(
     entries = status if isinstance(status, list) else [status]
     if not entries:
         return None
+    if len(entries) > MAX_STATUS_ENTRIES:  # each entry may cost a fetch: bound the work
+        return CredentialState.STATUS_UNAVAILABLE, "too many credentialStatus entries"
     found: tuple[CredentialState, str] | None = None
     for entry in entries:
         state = _read_status(entry, resolve_key, now, status_lookup)
