@@ -314,6 +314,7 @@ def test_a_changed_claim_is_proof_invalid(
     check = _check(credential, resolve_key, publisher)
     assert check.state is CredentialState.PROOF_INVALID
     assert check.reason is not None and "signature" in check.reason
+    assert check.issuer_id is None  # an unverified document's issuer is only a claim
 
 
 def test_a_dropped_status_entry_is_proof_invalid(

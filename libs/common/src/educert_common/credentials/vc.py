@@ -52,7 +52,10 @@ class CredentialState(StrEnum):
 
 @dataclass(frozen=True)
 class CredentialCheck:
-    """The answer for one credential: a state, why when not valid, and who issued it."""
+    """The answer for one credential: a state, why when not valid, and who issued it.
+
+    The issuer is filled in only once the proof verified (never for proof_invalid/malformed).
+    """
 
     state: CredentialState
     reason: str | None = None
@@ -130,11 +133,12 @@ def check_credential(
     def answer(state: CredentialState, reason: str | None = None) -> CredentialCheck:
         return CredentialCheck(state, reason, issuer_id, issuer_name)
 
+    # Until the proof verifies, the issuer named in the document is only a claim: leave it out.
     proof = verify_proof(document, resolve_key, now=now)
     if not proof.verified:
-        return answer(CredentialState.PROOF_INVALID, proof.reason)
+        return CredentialCheck(CredentialState.PROOF_INVALID, proof.reason)
     if not _controlled_by(proof.verification_method, issuer_id):
-        return answer(
+        return CredentialCheck(
             CredentialState.PROOF_INVALID, "the signing key does not belong to the issuer"
         )
     try:
