@@ -14,13 +14,25 @@ from educert_common.signing.keys import (
     okp_thumbprint,
     public_jwks,
 )
+from educert_common.signing.pades import (
+    PdfSignatureCheck,
+    async_check_pdf_signature,
+    async_sign_pdf,
+    check_pdf_signature,
+    sign_pdf,
+)
 
 __all__ = [
+    "PdfSignatureCheck",
     "SigningKeyError",
     "SigningKeys",
     "SigningSettings",
+    "async_check_pdf_signature",
+    "async_sign_pdf",
     "certificate_pem",
+    "check_pdf_signature",
     "load_signing_keys",
     "okp_thumbprint",
     "public_jwks",
+    "sign_pdf",
 ]
