@@ -21,18 +21,28 @@ from educert_common.signing.pades import (
     check_pdf_signature,
     sign_pdf,
 )
+from educert_common.signing.receipts import (
+    SignedReceipt,
+    canonical_json,
+    sign_receipt,
+    verify_receipt,
+)
 
 __all__ = [
     "PdfSignatureCheck",
+    "SignedReceipt",
     "SigningKeyError",
     "SigningKeys",
     "SigningSettings",
     "async_check_pdf_signature",
     "async_sign_pdf",
+    "canonical_json",
     "certificate_pem",
     "check_pdf_signature",
     "load_signing_keys",
     "okp_thumbprint",
     "public_jwks",
     "sign_pdf",
+    "sign_receipt",
+    "verify_receipt",
 ]
