@@ -5,7 +5,8 @@ import json
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+import rfc8785
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from educert_common.signing import (
     SigningKeys,
@@ -89,8 +90,6 @@ def test_the_documented_check_in_plain_cryptography(
     payload: dict[str, Any], keys: SigningKeys
 ) -> None:
     """The few lines docs/verification.md gives partners, with nothing of ours but JCS."""
-    import rfc8785
-
     receipt = sign_receipt(payload, keys)
     header, _, signature = receipt.signature.split(".")
     canonical = rfc8785.dumps(json.loads(receipt.payload_json))
@@ -188,3 +187,25 @@ class TestTampering:
         duplicated = '{"status": "revoked", "status": "valid"}'
         assert not verify_receipt(duplicated, receipt.signature, keys.credential_public_key)
         assert not verify_receipt("not json", receipt.signature, keys.credential_public_key)
+
+
+# The worked example of docs/verification.md, signed with RFC 8037's example Ed25519 key
+# (Appendix A.1: public, so never one of ours). jwcrypto verifies it too.
+EXAMPLE_X = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+EXAMPLE_PAYLOAD = (
+    '{"batch":"B-2026-12-02-0001","checked_at":"2026-12-02T07:30:00Z","results":'
+    '[{"code":"AB0000000001","status":"valid"},{"code":"AB0000000007","status":"revoked"}]}'
+)
+EXAMPLE_SIGNATURE = (
+    "eyJhbGciOiJFZERTQSIsImtpZCI6ImtQcktfcW14VldhWVZBOXd3QkY2SXVvM3ZWeno3VHhIQ1R3WEJ5Z3JTNGsi"
+    "LCJ0eXAiOiJlZHVjZXJ0LXJlY2VpcHQrandzIn0..-f_xahVJi6Vrh2kjvlViSmEsRB27wmuYIoEOWHu2wliFoDz"
+    "CJdzt7XdbSQhTtlT_rKDP4NcJewCuulcZwWTzBA"
+)
+
+
+def test_documented_example_verifies() -> None:
+    public_key = Ed25519PublicKey.from_public_bytes(_b64url_decode(EXAMPLE_X))
+    assert verify_receipt(EXAMPLE_PAYLOAD, EXAMPLE_SIGNATURE, public_key)
+    assert not verify_receipt(
+        EXAMPLE_PAYLOAD.replace("revoked", "valid"), EXAMPLE_SIGNATURE, public_key
+    )
