@@ -109,7 +109,8 @@ async def async_check_pdf_signature(
     try:
         # skip_diff: whatever was appended is refused, so there is nothing to judge.
         status = await async_validate_pdf_signature(signature, context, skip_diff=True)
-    except (SignatureValidationError, PdfError, ValueError) as error:
+    except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as error:
+        # Hostile input: whatever pyHanko cannot make sense of is simply not a valid signature.
         return PdfSignatureCheck(
             signed=True,
             intact=False,
