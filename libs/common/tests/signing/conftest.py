@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from educert_common.pdf import PageWriter, VerificationBlock, draw_verification_block, render_pdf
@@ -59,24 +59,27 @@ def report_pdf() -> bytes:
     return render_pdf(draw_report, title="学历认证报告")
 
 
-CertificateMaker = Callable[..., tuple[ec.EllipticCurvePrivateKey, x509.Certificate]]
+DocumentKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+CertificateMaker = Callable[..., tuple[DocumentKey, x509.Certificate]]
 
 
 @pytest.fixture(scope="session")
 def make_certificate() -> CertificateMaker:
-    """Issue a P-256 certificate (self-signed unless an issuer is given)."""
+    """Issue a certificate for a P-256 key (or `key`), self-signed unless an issuer is given."""
 
     def make(
         common_name: str,
         *,
-        issuer: tuple[ec.EllipticCurvePrivateKey, x509.Certificate] | None = None,
+        issuer: tuple[DocumentKey, x509.Certificate] | None = None,
         ca: bool = False,
         non_repudiation: bool = True,
-    ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-        key = ec.generate_private_key(ec.SECP256R1())
+        expired: bool = False,
+        key: DocumentKey | None = None,
+    ) -> tuple[DocumentKey, x509.Certificate]:
+        key = key or ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
         signer_key, issuer_name = (issuer[0], issuer[1].subject) if issuer else (key, name)
-        now = datetime.now(UTC) - timedelta(minutes=1)
+        now = datetime.now(UTC) - timedelta(days=60 if expired else 0, minutes=1)
         certificate = (
             x509.CertificateBuilder()
             .subject_name(name)

@@ -6,11 +6,12 @@ import hashlib
 import multiprocessing
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from pydantic import ValidationError
 
 from educert_common.signing import (
@@ -135,7 +136,7 @@ class TestProductionKeys:
         self,
         tmp_path: Path,
         signing_settings: Settings,
-        make_certificate: Callable[..., tuple[ec.EllipticCurvePrivateKey, x509.Certificate]],
+        make_certificate: Callable[..., tuple[Any, x509.Certificate]],
         pem_private: Callable[[object], bytes],
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
@@ -165,22 +166,35 @@ class TestProductionKeys:
             intermediate[1],
         ]
 
-    @pytest.mark.parametrize("problem", ["other key", "no non-repudiation", "rsa credential"])
+    @pytest.mark.parametrize(
+        ("problem", "message"),
+        [
+            ("other key", "is not the signing key's"),
+            ("no non-repudiation", "non-repudiation"),
+            ("expired", "not valid now"),
+            ("p256 credential", "must be an Ed25519"),
+            ("rsa-2048", "RSA >= 3072"),
+        ],
+    )
     def test_unfit_keys_are_refused(
         self,
         problem: str,
+        message: str,
         tmp_path: Path,
         signing_settings: Settings,
-        make_certificate: Callable[..., tuple[ec.EllipticCurvePrivateKey, x509.Certificate]],
+        make_certificate: Callable[..., tuple[Any, x509.Certificate]],
         pem_private: Callable[[object], bytes],
     ) -> None:
         key, certificate = make_certificate(
-            "EduCert document signing", non_repudiation=problem != "no non-repudiation"
+            "EduCert document signing",
+            non_repudiation=problem != "no non-repudiation",
+            expired=problem == "expired",
+            key=rsa.generate_private_key(65537, 2048) if problem == "rsa-2048" else None,
         )
         if problem == "other key":
             key = ec.generate_private_key(ec.SECP256R1())
         credential: object = ed25519.Ed25519PrivateKey.generate()
-        if problem == "rsa credential":
+        if problem == "p256 credential":
             credential = ec.generate_private_key(ec.SECP256R1())
         (tmp_path / "doc.key").write_bytes(pem_private(key))
         (tmp_path / "doc.crt").write_bytes(certificate_pem(certificate))
@@ -192,7 +206,7 @@ class TestProductionKeys:
             document_signing_cert_file=str(tmp_path / "doc.crt"),
             credential_signing_key_file=str(tmp_path / "cred.key"),
         )
-        with pytest.raises(SigningKeyError):
+        with pytest.raises(SigningKeyError, match=message):
             load_signing_keys(settings)
 
     def test_unreadable_file_names_the_setting(

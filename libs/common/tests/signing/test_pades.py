@@ -7,19 +7,23 @@ import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from educert_common.signing import (
     SigningKeys,
+    SigningSettings,
     async_check_pdf_signature,
     async_sign_pdf,
+    certificate_pem,
     check_pdf_signature,
+    load_signing_keys,
     sign_pdf,
 )
 from educert_common.signing.pades import SIGNATURE_FIELD
@@ -131,7 +135,7 @@ def test_appended_revision_is_not_covered(signed_pdf: bytes, keys: SigningKeys) 
 
 def test_another_root_is_untrusted(
     signed_pdf: bytes,
-    make_certificate: Callable[..., tuple[ec.EllipticCurvePrivateKey, x509.Certificate]],
+    make_certificate: Callable[..., tuple[Any, x509.Certificate]],
 ) -> None:
     _, stranger = make_certificate("Some Other Root CA", ca=True)
     check = check_pdf_signature(signed_pdf, [stranger])
@@ -165,3 +169,33 @@ def test_each_signature_is_fresh(report_pdf: bytes, keys: SigningKeys) -> None:
     second = sign_pdf(report_pdf, keys, reason="r", location="l", name="n")
     assert first != second  # ECDSA nonces (and /M) differ; the cached signer is reusable
     assert check_pdf_signature(second, [keys.document_certificate]).ok
+
+
+def test_rsa_3072_document_key_signs_and_validates(
+    report_pdf: bytes,
+    tmp_path: Path,
+    signing_settings: Callable[..., SigningSettings],
+    make_certificate: Callable[..., tuple[Any, x509.Certificate]],
+    pem_private: Callable[[object], bytes],
+) -> None:
+    """For a CA that only issues RSA: the CMS space reserved grows with the signature."""
+    key, certificate = make_certificate(
+        "EduCert document signing (RSA)", key=rsa.generate_private_key(65537, 3072)
+    )
+    credential = ed25519.Ed25519PrivateKey.generate()
+    (tmp_path / "doc.key").write_bytes(pem_private(key))
+    (tmp_path / "doc.crt").write_bytes(certificate_pem(certificate))
+    (tmp_path / "cred.key").write_bytes(pem_private(credential))
+    keys = load_signing_keys(
+        signing_settings(
+            tmp_path,
+            "production",
+            document_signing_key_file=str(tmp_path / "doc.key"),
+            document_signing_cert_file=str(tmp_path / "doc.crt"),
+            credential_signing_key_file=str(tmp_path / "cred.key"),
+        )
+    )
+    signed = sign_pdf(report_pdf, keys, reason="r", location="l", name="n")
+    check = check_pdf_signature(signed, [certificate])
+    assert check.ok, check.problem
+    assert check.signer_subject is not None and "RSA" in check.signer_subject
