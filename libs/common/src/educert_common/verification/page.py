@@ -199,7 +199,8 @@ def _validity(answer: VerificationAnswer, language: Language) -> list[tuple[str,
     rows = []
     if answer.valid_from:
         rows.append((chrome["valid_from"], local_moment(answer.valid_from, language)))
-    if answer.valid_until:
+    # Once revoked, closed or expired, the end of the planned validity would only mislead.
+    if answer.valid_until and answer.state in ("valid", "not_yet_valid"):
         rows.append((chrome["valid_until"], local_moment(answer.valid_until, language)))
     if answer.state_since and answer.state in texts.SINCE_LABELS[language]:
         label = texts.SINCE_LABELS[language][answer.state]
