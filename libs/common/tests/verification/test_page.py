@@ -281,3 +281,6 @@ def test_the_code_form_refills_the_typed_code_escaped() -> None:
     assert "<script" not in html
     assert 'value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in html
     assert "lang=en&amp;code=%22%3E%3Cscript%3E" in html
+    # A long paste is cut to what the field allows, in the field and in the language link.
+    long = render_code_form("en", code="A" * 5000)
+    assert f'value="{"A" * 40}"' in long and "A" * 41 not in long

@@ -16,7 +16,12 @@ from PIL import Image
 
 from educert_common.i18n import Language
 from educert_common.testing.browser import render, screenshot, serve_pages
-from educert_common.verification import VerificationState, page_headers, render_answer_page
+from educert_common.verification import (
+    VerificationState,
+    page_headers,
+    render_answer_page,
+    render_code_form,
+)
 
 from .samples import FACTS, sample_answer
 from .test_page import HEADLINES
@@ -75,6 +80,14 @@ def test_the_page_in_chromium(state: VerificationState, language: Language, tmp_
     assert urls == [url]
     # 375 px wide, as a phone: nothing sticks out, nothing scrolls sideways.
     assert layout["innerWidth"] == PHONE_WIDTH
+    assert layout["scrollWidth"] <= PHONE_WIDTH and layout["widest"] <= PHONE_WIDTH, layout
+
+
+def test_the_code_form_in_chromium(tmp_path: Path) -> None:
+    html = render_code_form("zh", action="/verify", error="malformed", code="7K3M-Q9XD-2R8V-HT4U")
+    dom, urls, layout, url = measured(html, tmp_path)
+    assert 'role="alert">这不是格式正确的验证码' in dom and 'value="7K3M-Q9XD-2R8V-HT4U"' in dom
+    assert urls == [url]
     assert layout["scrollWidth"] <= PHONE_WIDTH and layout["widest"] <= PHONE_WIDTH, layout
 
 

@@ -31,6 +31,9 @@ FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--disable-quic",
+    # Chromium's own autofill lookup for pages with a form (content-autofill.googleapis.com)
+    # carries the page's network key, so it would pass for a request of the page's.
+    "--disable-features=AutofillServerCommunication",
     # A closed network: every name but loopback resolves to nothing.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 )

@@ -103,13 +103,14 @@ def render_code_form(
     `action` is the URL the form submits to (None: the page's own URL); `error` says why the
     last code was not looked up; `code` refills the field with what was typed."""
     chrome = _chrome(language, texts.CHROME[language]["form_title"])
+    code = code[:40]  # what the field allows; a longer echo only serves an attacker
     query = {"lang": _other(language)} | ({"code": code} if code else {})
     return _ENV.get_template("form.html").render(
         **chrome,
         switch_href="?" + urlencode(query),
         action=action,
         error_text=texts.FORM_ERRORS[language][error] if error else None,
-        code=code[:40],
+        code=code,
     )
 
 
