@@ -2,10 +2,10 @@
 codes, merchant order numbers, share-link checks. Shared helpers live here, not in
 `service.py`, so that receipts and reconciliation import them without the orders service."""
 
-import secrets
 import uuid
 from datetime import datetime
 
+from educert_common.verification.codes import new_code, normalise_code
 from payment.orders.models import Order
 
 PURPOSE_LABELS = {
@@ -14,8 +14,9 @@ PURPOSE_LABELS = {
     "report": ("认证报告费", "Report fee"),
     "courier": ("快递费", "Courier fee"),
 }
-# Crockford's base32 without I, L, O, U: readable over the phone, no ambiguous characters.
-CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# Receipts use the shared verification codes (Crockford base32), 12 characters (60 bits):
+# a receipt vouches for a payment only, and codes already printed keep this length.
+RECEIPT_CODE_LENGTH = 12
 
 
 def purpose_label(purpose: str) -> str:
@@ -24,11 +25,12 @@ def purpose_label(purpose: str) -> str:
 
 
 def new_receipt_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    return new_code(RECEIPT_CODE_LENGTH)
 
 
-def normalise_receipt_code(code: str) -> str:
-    return code.replace("-", "").replace(" ", "").upper()[:20]
+def normalise_receipt_code(code: str) -> str | None:
+    """The stored form of a typed receipt code; None when it cannot be one (not looked up)."""
+    return normalise_code(code, RECEIPT_CODE_LENGTH)
 
 
 def order_id_from_out_trade_no(out_trade_no: str) -> uuid.UUID | None:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from educert_common.pdf import PageWriter, VerificationBlock, draw_verification_block, render_pdf
+from educert_common.verification.codes import display_code
 from payment.providers.base import CHINA, fen_to_yuan
 
 CHANNEL_LABELS = {"wechat": "微信支付 WeChat Pay", "alipay": "支付宝 Alipay"}
@@ -52,10 +53,6 @@ class ReceiptFacts:
     code: str
     verify_url: str
     refunded_fen: int = 0
-
-
-def display_code(code: str) -> str:
-    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
 def render_receipt(facts: ReceiptFacts) -> bytes:

@@ -69,7 +69,8 @@ async def receipt_by_proxy_token(
 
 
 async def order_by_receipt_code(session: AsyncSession, code: str) -> Order:
-    order = await OrderRepository(session).by_receipt_code(normalise_receipt_code(code))
+    normalised = normalise_receipt_code(code)
+    order = await OrderRepository(session).by_receipt_code(normalised) if normalised else None
     if order is None or order.status != "paid":
         raise ReceiptNotFound()
     return order
