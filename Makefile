@@ -9,18 +9,21 @@ PYTHON := $(VENV)/bin/python
 	bench-records-binding bench-records-archive bench-records-import clean
 
 ## install: create the virtual environment and install the whole workspace from uv.lock
-## (and Debian's chromium for the /docs browser test, when running as root with apt-get)
+## (and, when running as root with apt-get, the Debian tools tests and benchmarks use:
+## chromium for pages, poppler-utils for PDFs, wrk for HTTP benchmarks)
 install:
 	@command -v uv >/dev/null 2>&1 || test -x "$(UV)" || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
 	@$(UV) sync --frozen --all-packages --quiet
-	@# The /docs test renders the page in Debian's chromium; install it where we can (root, apt).
-	@if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 \
-		&& [ "$$(id -u)" = 0 ]; then \
-		echo "installing chromium (the /docs browser test uses it)"; \
-		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get install -y -qq chromium >/dev/null 2>&1 \
-			|| { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; \
-	fi
+	@for need in chromium:chromium pdftoppm:poppler-utils wrk:wrk; do \
+		command=$${need%%:*}; package=$${need#*:}; \
+		if ! command -v $$command >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 \
+			&& [ "$$(id -u)" = 0 ]; then \
+			echo "installing $$package (tests and benchmarks use $$command)"; \
+			export DEBIAN_FRONTEND=noninteractive; \
+			apt-get install -y -qq $$package >/dev/null 2>&1 \
+				|| { apt-get update -qq && apt-get install -y -qq $$package >/dev/null; }; \
+		fi; \
+	done
 
 ## run: install, check PostgreSQL and RabbitMQ, migrate, start all six processes (Ctrl-C stops)
 run: install

@@ -1,5 +1,7 @@
 """Masked views of personal data, for responses, third-party PDFs and logs."""
 
+import ipaddress
+
 
 def mask_id_number(value: str) -> str:
     """Hide at least half: 110101199003077777 -> 110***********7777, E12345678 -> E******78.
@@ -36,3 +38,17 @@ def mask_name(value: str) -> str:
     if len(value) <= 1:
         return "*" if value else ""
     return value[0] + "*" * (len(value) - 1)
+
+
+def mask_ip_address(value: str) -> str:
+    """Keep the network, not the host: 203.0.113.57 -> 203.0.113.x, 2001:db8:1:2::5 ->
+    2001:db8:1::/48; anything unreadable is hidden whole."""
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return "*"
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv4Address):
+        return ".".join(str(address).split(".")[:3]) + ".x"
+    return str(ipaddress.IPv6Network(f"{address}/48", strict=False))

@@ -1,5 +1,6 @@
-"""The records notices (migration notification_0007): every template passes the save-time
-check with its sample, and each conclusion and decision reads as it should."""
+"""The records notices (migrations notification_0007 and 0008): every template passes the
+save-time check with its sample, and each conclusion, decision and report notice reads as it
+should (a report's close link only where the holder alone reads it)."""
 
 import importlib.util
 from pathlib import Path
@@ -10,27 +11,23 @@ import pytest
 
 from notification.templates.rendering import TemplateParts, check_template
 
-MIGRATION = (
-    Path(__file__).resolve().parents[2]
-    / "migrations"
-    / "versions"
-    / "2026_12_02_0007_records_notices.py"
-)
+VERSIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
 
 
-def _migration() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("records_notices", MIGRATION)
+def _migration(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, VERSIONS / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-NOTICES = _migration()
+NOTICES = _migration("2026_12_02_0007_records_notices")
+REPORTS = _migration("2026_12_02_0008_report_notices")
 
 
 def _render(key: str, channel: str, locale: str, data: dict[str, Any]) -> str:
-    for k, c, loc, subject, body, html_body, _, _sample in NOTICES.TEMPLATES:
+    for k, c, loc, subject, body, html_body, _, _sample in NOTICES.TEMPLATES + REPORTS.TEMPLATES:
         if (k, c, loc) == (key, channel, locale):
             parts = TemplateParts(c, subject, body, html_body)
             return check_template(parts, data, sms_max_chars=300).body
@@ -39,7 +36,7 @@ def _render(key: str, channel: str, locale: str, data: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize(
     "template",
-    NOTICES.TEMPLATES,
+    NOTICES.TEMPLATES + REPORTS.TEMPLATES,
     ids=lambda t: f"{t[0]}-{t[1]}-{t[2]}" if isinstance(t, tuple) else "",
 )
 def test_every_template_passes_the_save_time_check(template: tuple[Any, ...]) -> None:
@@ -51,9 +48,10 @@ def test_every_template_passes_the_save_time_check(template: tuple[Any, ...]) ->
     assert "{" not in rendered.body
 
 
-def test_every_route_has_zh_and_en_templates_for_each_channel() -> None:
-    have = {(k, c, loc) for k, c, loc, *_ in NOTICES.TEMPLATES}
-    for _event, key, channels in NOTICES.ROUTES:
+@pytest.mark.parametrize("notices", [NOTICES, REPORTS], ids=["records", "reports"])
+def test_every_route_has_zh_and_en_templates_for_each_channel(notices: ModuleType) -> None:
+    have = {(k, c, loc) for k, c, loc, *_ in notices.TEMPLATES}
+    for _event, key, channels in notices.ROUTES:
         for channel in channels:
             assert {(key, channel, "zh"), (key, channel, "en")} <= have, (key, channel)
 
@@ -81,3 +79,26 @@ def test_decisions_read_accepted_or_rejected_with_the_reason() -> None:
         {**NOTICES.DECIDED_SAMPLE, "decision": "accepted", "reason": None},
     )
     assert "was accepted" in accepted and "Reason" not in accepted
+
+
+def test_a_verification_alert_carries_the_close_link_by_mail_only() -> None:
+    link = REPORTS.VERIFIED_SAMPLE["close_link"]
+    mail = _render("report_verified", "email", "zh", REPORTS.VERIFIED_SAMPLE)
+    assert link in mail and "验证网页" in mail
+    inbox = _render("report_verified", "inbox", "en", REPORTS.VERIFIED_SAMPLE)
+    assert link not in inbox and "My reports" in inbox
+    partner = _render(
+        "report_verified", "email", "en", {**REPORTS.VERIFIED_SAMPLE, "channel": "bulk",
+                                           "partner": "4111010001"}
+    )  # fmt: skip
+    assert "bulk check" in partner and "4111010001" in partner
+
+
+def test_a_revoked_report_says_why_and_a_closed_one_does_not_say_revoked() -> None:
+    revoked = _render("report_closed", "inbox", "zh", REPORTS.CLOSED_SAMPLE)
+    assert "已撤销" in revoked and "已更正" in revoked
+    closed = _render(
+        "report_closed", "email", "en", {**REPORTS.CLOSED_SAMPLE, "revoked": False,
+                                         "reason": "holder"}
+    )  # fmt: skip
+    assert "was closed" in closed and "revoked" not in closed

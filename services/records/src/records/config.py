@@ -64,6 +64,15 @@ class RecordsSettings(ServiceSettings):
     # Processes that check rows in parallel (0: one thread of the records process).
     import_processes: int = Field(default=0, ge=0, le=64)
 
+    # Online verification reports (docs/records.md, "Verification reports"): the address
+    # people reach the platform at (the gateway), printed in QR codes and alert links; and
+    # how many codes that match no report one client address may try per hour before every
+    # lookup from it is refused for the rest of the hour (codes cannot be guessed in bulk).
+    public_base_url: str = "http://127.0.0.1:8000"
+    report_misses_per_address_per_hour: int = Field(default=20, ge=1)
+    # Partners verify up to this many codes per request (scope reports:verify).
+    report_bulk_max_codes: int = Field(default=1000, ge=1, le=10_000)
+
     @model_validator(mode="after")
     def _no_clock_offset_in_production(self) -> "RecordsSettings":
         if self.clock_offset_file and self.platform.environment == "production":

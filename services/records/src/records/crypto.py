@@ -20,6 +20,8 @@ class Secrets:
     id_index: BlindIndex
     # HMAC key of the public query's captcha answers (stored hashed, never in clear).
     captcha_key: bytes
+    # HMAC key of the links in verification alerts that close a report in one step.
+    close_link_key: bytes
 
     def seal_id_number(self, number: str) -> bytes:
         return self.personal.encrypt(number, context=ID_NUMBER_CONTEXT)
@@ -43,10 +45,11 @@ def secrets_for(settings: RecordsSettings) -> Secrets:
             tuple(sorted(settings.personal_data_retired_secrets.items())),
         ),
         id_index=id_number_index(settings.platform),
-        captcha_key=_captcha_key(settings.personal_data_secret),
+        captcha_key=_derived(settings.personal_data_secret, "records-query-captcha"),
+        close_link_key=_derived(settings.personal_data_secret, "records-report-close-links"),
     )
 
 
-@lru_cache(maxsize=8)
-def _captcha_key(secret: str) -> bytes:
-    return derive_key(secret, "records-query-captcha")
+@lru_cache(maxsize=16)
+def _derived(secret: str, purpose: str) -> bytes:
+    return derive_key(secret, purpose)

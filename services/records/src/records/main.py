@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from educert_common.app import ServiceDefinition, create_service_app
+from educert_common.signing.keys import SigningSettings, load_signing_keys
 from records import __doc__ as SERVICE_DESCRIPTION
 from records import api, events
 from records.base import messaging
@@ -20,7 +21,7 @@ DEFINITION = ServiceDefinition(
     routers=[api.router],
     messaging=messaging,
     migrations_dir=Path(__file__).resolve().parents[2] / "migrations",
-    event_handlers=events.HANDLERS,
+    event_handlers=events.handlers,
     background_jobs=[conclude_photo_checks_job, import_worker],
 )
 
@@ -29,4 +30,6 @@ def create_app(settings: RecordsSettings | None = None) -> FastAPI:
     settings = settings or RecordsSettings()
     app = create_service_app(DEFINITION, settings)
     app.state.clock = clock_for(settings)
+    # Loaded now, not on first use: production refuses to start without its signing keys.
+    app.state.signing_keys = load_signing_keys(SigningSettings(platform=settings.platform))
     return app

@@ -15,6 +15,7 @@ from records.enrollment_query.models import QueryCaptcha
 from records.imports.models import ImportJob, ImportProgress, ImportRowError
 from records.institutions.models import Institution
 from records.photochecks.models import PhotoCheck
+from records.reports.models import Report, ReportPolicy, ReportVerification
 
 __all__ = [
     "Base",
@@ -30,6 +31,9 @@ __all__ = [
     "QualificationRecord",
     "QueryCaptcha",
     "RecordVersion",
+    "Report",
+    "ReportPolicy",
+    "ReportVerification",
     "StatusChange",
     "StudentStatusRecord",
     "Unbinding",

@@ -2,10 +2,11 @@
 bodies of reported records (used by the service's tests and benchmarks; nothing here runs in
 production)."""
 
+import os
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -298,3 +299,25 @@ async def verified_student(caller: Caller, tap: IdentityTap, who: Person) -> Stu
     assert response.status_code == 200, response.text
     assert response.json()["realname_status"] == "verified", response.text
     return Student(user_id, headers, who)
+
+
+class MovableClock:
+    """The records process's clock offset (RECORDS_CLOCK_OFFSET_FILE), moved by the test."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = timedelta()
+        self._write()
+
+    def _write(self) -> None:
+        # Replaced, not rewritten: the process notices the new file at once.
+        temporary = self.path.with_suffix(".new")
+        temporary.write_text(str(self.offset.total_seconds()))
+        os.replace(temporary, self.path)
+
+    def advance(self, **delta: float) -> None:
+        self.offset += timedelta(**delta)
+        self._write()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset

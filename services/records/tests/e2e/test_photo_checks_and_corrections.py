@@ -5,14 +5,12 @@ SMTP sink and SMS carrier (the student's notices arrive as real mail)."""
 
 import asyncio
 import io
-import os
 import random
 import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -29,33 +27,11 @@ from educert_common.testing.waiting import wait_until
 from notification.config import NotificationSettings
 from notification.testing import consumer_count, envelope, publish
 from records.config import RecordsSettings
-from records.testing import Caller, Stack, Subscriber, student_status_body
+from records.testing import Caller, MovableClock, Stack, Subscriber, student_status_body
 
 pytestmark = pytest.mark.e2e
 RNG = random.Random()
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-class MovableClock:
-    """The records process's clock offset (RECORDS_CLOCK_OFFSET_FILE), moved by the test."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.offset = timedelta()
-        self._write()
-
-    def _write(self) -> None:
-        # Replaced, not rewritten: the process notices the new file at once.
-        temporary = self.path.with_suffix(".new")
-        temporary.write_text(str(self.offset.total_seconds()))
-        os.replace(temporary, self.path)
-
-    def advance(self, **delta: float) -> None:
-        self.offset += timedelta(**delta)
-        self._write()
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
 
 
 @dataclass

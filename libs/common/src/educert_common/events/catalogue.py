@@ -300,6 +300,60 @@ class CorrectionDecided(Event):
     reason: str | None = None
 
 
+ReportState = Literal["valid", "not_yet_valid", "expired", "closed", "revoked"]
+
+
+@catalogued
+class ReportIssued(Event):
+    """A student's online verification report was issued (its code now verifies)."""
+
+    event_type = "records.report.issued"
+
+    report_id: UUID
+    user_id: UUID
+    kind: RecordKind
+    record_id: UUID
+    valid_from: datetime
+    valid_until: datetime
+
+
+@catalogued
+class ReportClosed(Event):
+    """A report stopped verifying as valid before its time: closed by its holder (in the app
+    or from a verification alert), or revoked (its record was corrected or unbound, or an
+    operator revoked it). A verifier sees which, with the date."""
+
+    event_type = "records.report.closed"
+
+    report_id: UUID
+    user_id: UUID
+    kind: RecordKind
+    closed_at: datetime
+    # holder, alert_link, record_changed, record_unbound, operator
+    reason: str
+    revoked: bool
+
+
+@catalogued
+class ReportVerified(Event):
+    """Someone verified a report whose holder asked to be told of every verification; the
+    message carries a link that closes the report in one step."""
+
+    event_type = "records.report.verified"
+
+    report_id: UUID
+    user_id: UUID
+    kind: RecordKind
+    verified_at: datetime
+    channel: Literal["page", "api", "bulk"]
+    state: ReportState
+    # The partner organisation for partner calls (its institution code), else None.
+    partner: str | None = None
+    close_link: str
+
+    secret_fields = frozenset({"close_link"})
+
+
 # certification -------------------------------------------------------------------------------
 
 

@@ -34,6 +34,9 @@ class Fact(_Frozen):
     label_zh: str
     label_en: str
     value: str
+    # The value in English where it is a word that translates (本科 -> Undergraduate);
+    # None where the value reads the same in both languages (names, numbers, dates).
+    value_en: str | None = None
 
 
 class Issuer(_Frozen):
@@ -75,7 +78,8 @@ class VerificationAnswer(_Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if not _DISPLAY_CODE.fullmatch(self.code):
+        # Empty only when what was asked was not a code at all (an unknown answer).
+        if not _DISPLAY_CODE.fullmatch(self.code) and (self.code or self.state != "unknown"):
             raise ValueError("code must be in display form (groups of 4 joined by '-')")
         if self.state == "unknown":
             # An unknown code says nothing about any document, not even a stale one.

@@ -83,6 +83,7 @@ def render_answer_page(
         title=answer.title_zh if language == "zh" else answer.title_en,
         facts_heading=_facts_heading(answer, language),
         fact_label=lambda fact: _fact_label(fact, language),
+        fact_value=lambda fact: _fact_value(fact, language),
         photo_uri=_photo_uri(answer.photo),
         issuer_name=_issuer_name(answer.issuer, language),
         registry_note=_registry_note(answer.issuer, language),
@@ -164,6 +165,10 @@ def _facts_heading(answer: VerificationAnswer, language: Language) -> str:
 
 def _fact_label(fact: Fact, language: Language) -> str:
     return (fact.label_zh if language == "zh" else fact.label_en) or fact.label_en or fact.label_zh
+
+
+def _fact_value(fact: Fact, language: Language) -> str:
+    return fact.value_en if language == "en" and fact.value_en else fact.value
 
 
 def _photo_uri(photo: bytes | None) -> str | None:

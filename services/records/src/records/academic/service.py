@@ -35,6 +35,7 @@ from records.config import RecordsSettings
 from records.crypto import Secrets
 from records.exceptions import RecordNotFound, RecordOwnedElsewhere, field_error
 from records.institutions.service import reporting_institution
+from records.reports import service as reports
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,12 @@ async def publish_version(
         ),
         subject=str(record.id),
     )
+    if record.version > 1:
+        # A report is a snapshot of the facts: once they change, its reports are revoked.
+        await reports.revoke_reports_of(
+            session, None, outbox, kind=kind, record_id=record.id, reason="record_changed",
+            actor=actor, now=utcnow(),
+        )  # fmt: skip
 
 
 def _apply(record: RecordModel, kind: RecordKind, values: dict[str, Any]) -> None:

@@ -11,6 +11,8 @@ from records.enrollment_query import api as enrollment_query_api
 from records.imports import api as imports_api
 from records.institutions import api as institutions_api
 from records.photochecks import api as photochecks_api
+from records.reports import api as reports_api
+from records.reports import verify_api as report_verification_api
 
 router = APIRouter()
 router.include_router(platform_router("records"))
@@ -22,3 +24,5 @@ router.include_router(corrections_api.router)
 router.include_router(binding_api.router)
 router.include_router(archive_api.router)
 router.include_router(imports_api.router)
+router.include_router(reports_api.router)
+router.include_router(report_verification_api.router)

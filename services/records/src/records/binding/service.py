@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from educert_common.audit import AuditLog
+from educert_common.db import utcnow
 from educert_common.errors import FieldError, Text
 from educert_common.events.catalogue import RecordBound, RecordUnbound, UserRealnameVerified
 from educert_common.events.outbox import Outbox
@@ -39,6 +40,7 @@ from records.exceptions import (
     RecordNotBound,
     RecordNotFound,
 )
+from records.reports import service as reports
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -228,6 +230,10 @@ async def unbind(
         "bound_at": record.bound_at.isoformat() if record.bound_at else None,
     }
     await repository.unbind(record, reason=reason, actor=actor)
+    await reports.revoke_reports_of(
+        session, audit, outbox, kind=kind, record_id=record.id, reason="record_unbound",
+        actor=actor, now=utcnow(),
+    )  # fmt: skip
     await outbox.add(
         session,
         RecordUnbound(record_id=record.id, kind=kind.value, user_id=owner_id, reason=reason),

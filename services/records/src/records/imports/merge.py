@@ -14,7 +14,8 @@ from educert_common.events.outbox import Outbox
 from records.academic.rules import RecordKind
 from records.binding import service as binding
 from records.imports.models import ImportJob
-from records.imports.staging import Staging
+from records.imports.staging import MERGED, Staging
+from records.reports import service as reports
 
 
 @dataclass
@@ -76,11 +77,15 @@ async def merge_staged(
 async def after_merge(
     session: AsyncSession, outbox: Outbox, kind: RecordKind, job_id: object, institution_id: str
 ) -> None:
-    """Bind the records this file created or changed to the verified accounts they match.
+    """Bind the records this file created or changed to the verified accounts they match,
+    and revoke the reports of the records it changed.
 
     Runs in the merge's transaction: a record is never visible unbound after its account was
     verified. One set-based statement over the records whose current version is this job's.
     """
     await binding.bind_matching(
         session, outbox, kind=kind, institution_id=institution_id, source=f"import:{job_id}"
+    )
+    await reports.revoke_changed_by_import(
+        session, outbox, kind=kind, merged_table=MERGED, now=utcnow()
     )

@@ -1,0 +1,216 @@
+"""Public routes of reports, for anyone with a code: the verification page (HTML, zh/en)
+and its JSON twin, partners' bulk verification with a signed receipt, the one-step close
+link of alerts, and what offline verifiers need (the issuer's keys, the status list)."""
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+
+from educert_common.app import OutboxDep, SessionDep
+from educert_common.auth import require_scopes
+from educert_common.auth.dependencies import Principal
+from educert_common.http.contract import problems
+from educert_common.i18n import preferred_language
+from educert_common.signing.keys import public_jwks
+from educert_common.signing.receipts import sign_receipt
+from educert_common.verification.answer import VerificationAnswer
+from educert_common.verification.codes import normalise_code
+from educert_common.verification.page import page_headers, render_answer_page, render_code_form
+from records.reports import service, verifying
+from records.reports.documents import (
+    STATUS_LIST_ID,
+    Addresses,
+    issuer_document,
+    status_list_document,
+)
+from records.reports.pages import render_close_confirmation
+from records.reports.repository import ReportRepository
+from records.reports.schemas import BulkVerification
+from records.reports.signing import SigningKeysDep
+from records.runtime import AuditDep, ClientIp, ClockDep, SecretsDep, SettingsDep, StorageDep
+
+router = APIRouter(tags=["records: verifying reports (public)"])
+
+Partner = Annotated[Principal, Depends(require_scopes("reports:verify"))]
+LanguageQuery = Annotated[Literal["zh", "en"] | None, Query(alias="lang")]
+
+
+def _close_links(settings: Any, secrets: Any) -> verifying.CloseLinks:
+    return verifying.CloseLinks(
+        settings.public_base_url,
+        lambda report_id: service.close_link_token(secrets.close_link_key, report_id),
+    )
+
+
+def _language(lang: str | None, accept_language: str | None) -> Literal["zh", "en"]:
+    return lang if lang in ("zh", "en") else preferred_language(accept_language)  # type: ignore[return-value]
+
+
+@router.get(
+    "/reports/verify/{code}",
+    response_model=VerificationAnswer,
+    responses=problems(
+        429, descriptions={429: "Too many codes matching nothing from this address"}
+    ),
+)
+async def verify_report(
+    code: str,
+    session: SessionDep,
+    outbox: OutboxDep,
+    settings: SettingsDep,
+    secrets: SecretsDep,
+    clock: ClockDep,
+    ip: ClientIp,
+) -> Any:
+    """Verify a report by its code (no account needed): valid, not yet valid, expired,
+    closed by its holder, revoked (with the date and why) or unknown; who issued the
+    record and whether that institution is active in the registry; the facts the holder
+    chose to show while it is valid."""
+    looked = await verifying.look_up(
+        session, outbox, _close_links(settings, secrets), code=code,
+        verifier=verifying.Verifier("api", ip),
+        miss_limit=settings.report_misses_per_address_per_hour, now=clock(),
+    )  # fmt: skip
+    return looked.answer
+
+
+@router.get("/v", response_class=HTMLResponse, include_in_schema=False)
+async def verification_form(
+    lang: LanguageQuery = None,
+    code: Annotated[str | None, Query(max_length=64)] = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The page where a verifier types a code (a typed code goes on to its answer page)."""
+    language = _language(lang, accept_language)
+    if code:
+        normalised = normalise_code(code)
+        if normalised:
+            return RedirectResponse(f"v/{normalised}?lang={language}", status_code=303)
+        html = render_code_form(language, error="malformed", code=code)
+        return HTMLResponse(html, status_code=200, headers=page_headers())
+    return HTMLResponse(render_code_form(language), headers=page_headers())
+
+
+@router.get("/v/{code}", response_class=HTMLResponse, include_in_schema=False)
+async def verification_page(
+    code: str,
+    session: SessionDep,
+    outbox: OutboxDep,
+    settings: SettingsDep,
+    secrets: SecretsDep,
+    storage: StorageDep,
+    clock: ClockDep,
+    ip: ClientIp,
+    lang: LanguageQuery = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The verification page a report's QR code opens (zh/en by the browser's language)."""
+    looked = await verifying.look_up(
+        session, outbox, _close_links(settings, secrets), code=code,
+        verifier=verifying.Verifier("page", ip),
+        miss_limit=settings.report_misses_per_address_per_hour, now=clock(),
+    )  # fmt: skip
+    answer = looked.answer
+    if looked.report is not None and answer.state == "valid" and looked.report.photo_key:
+        answer = answer.model_copy(update={"photo": await storage.read(looked.report.photo_key)})
+    html = render_answer_page(answer, _language(lang, accept_language), form_href="../v")
+    return HTMLResponse(html, headers=page_headers())
+
+
+@router.post(
+    "/reports/verifications",
+    responses=problems(403, 422),
+)
+async def verify_reports_in_bulk(
+    body: BulkVerification,
+    partner: Partner,
+    session: SessionDep,
+    outbox: OutboxDep,
+    settings: SettingsDep,
+    secrets: SecretsDep,
+    keys: SigningKeysDep,
+    clock: ClockDep,
+    ip: ClientIp,
+) -> JSONResponse:
+    """Verify up to 1,000 codes at once (partners with scope reports:verify): one answer per
+    code in the order given, in a receipt signed by the platform (detached JWS, EdDSA) for
+    your audit files."""
+    now = clock()
+    answers = await verifying.look_up_many(
+        session, outbox, _close_links(settings, secrets), codes=body.codes,
+        verifier=verifying.Verifier("bulk", ip, partner=partner.institution or partner.subject),
+        now=now,
+    )  # fmt: skip
+    receipt = sign_receipt(
+        {
+            "issuer": Addresses(settings.public_base_url).issuer,
+            "partner": partner.institution or partner.subject,
+            "checked_at": now.isoformat(),
+            "results": [answer.model_dump(mode="json") for answer in answers],
+        },
+        keys,
+    )
+    return JSONResponse(
+        {"receipt": receipt.payload_json, "signature": receipt.signature, "kid": receipt.kid},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get("/reports/close-links/{token}", response_class=HTMLResponse, include_in_schema=False)
+async def close_link_page(token: str, request: Request) -> Response:
+    """The page a verification alert's link opens: one button that closes the report (a GET
+    never changes anything, so mail scanners that follow links close nothing)."""
+    language = preferred_language(request.headers.get("accept-language"))
+    return HTMLResponse(render_close_confirmation(token, language), headers=page_headers())
+
+
+@router.post("/reports/close-links/{token}", response_class=HTMLResponse, responses=problems(404))
+async def close_by_link(
+    token: str,
+    request: Request,
+    session: SessionDep,
+    outbox: OutboxDep,
+    audit: AuditDep,
+    secrets: SecretsDep,
+    clock: ClockDep,
+) -> Response:
+    """Close the report a verification alert names, in one step (the link is the key)."""
+    await service.close_by_link(
+        session, audit, outbox, secrets.close_link_key, token=token[:200], now=clock()
+    )
+    language = preferred_language(request.headers.get("accept-language"))
+    return HTMLResponse(
+        render_close_confirmation(token, language, done=True), headers=page_headers()
+    )
+
+
+@router.get("/issuer")
+async def issuer(settings: SettingsDep, keys: SigningKeysDep) -> JSONResponse:
+    """The issuer's key document: the public key that report credentials' proofs name."""
+    return JSONResponse(
+        issuer_document(keys, Addresses(settings.public_base_url)),
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+@router.get("/issuer/jwks.json")
+async def issuer_keys(keys: SigningKeysDep) -> JSONResponse:
+    """The platform's signing keys as a JWK set: the credential key and the PDF-signing
+    certificate (x5c), for verifying offline."""
+    return JSONResponse(public_jwks(keys), headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get(f"/status-lists/{STATUS_LIST_ID}", responses=problems(404))
+async def report_status_list(
+    session: SessionDep, settings: SettingsDep, keys: SigningKeysDep, clock: ClockDep
+) -> JSONResponse:
+    """The Bitstring Status List of reports (a signed credential): a report's bit is set once
+    it is closed or revoked."""
+    indexes = await ReportRepository(session).set_indexes()
+    document = status_list_document(
+        indexes, keys=keys, addresses=Addresses(settings.public_base_url), now=clock()
+    )
+    return JSONResponse(
+        document, media_type="application/vc", headers={"Cache-Control": "public, max-age=60"}
+    )
