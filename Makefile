@@ -10,13 +10,16 @@ PYTHON := $(VENV)/bin/python
 
 ## install: create the virtual environment and install the whole workspace from uv.lock
 ## (and, when running as root with apt-get, the Debian tools tests and benchmarks use:
-## chromium for pages, poppler-utils for PDFs, wrk for HTTP benchmarks)
+## chromium for pages, a Chinese font for it, poppler-utils for PDFs, wrk for HTTP benchmarks)
 install:
 	@command -v uv >/dev/null 2>&1 || test -x "$(UV)" || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
 	@$(UV) sync --frozen --all-packages --quiet
-	@for need in chromium:chromium pdftoppm:poppler-utils wrk:wrk; do \
+	@for need in chromium:chromium pdftoppm:poppler-utils wrk:wrk fc-list:fonts-wqy-microhei; do \
 		command=$${need%%:*}; package=$${need#*:}; \
-		if ! command -v $$command >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 \
+		present=$$(command -v $$command); \
+		if [ "$$package" = fonts-wqy-microhei ]; then \
+			present=$$(fc-list :lang=zh 2>/dev/null | head -1); fi; \
+		if [ -z "$$present" ] && command -v apt-get >/dev/null 2>&1 \
 			&& [ "$$(id -u)" = 0 ]; then \
 			echo "installing $$package (tests and benchmarks use $$command)"; \
 			export DEBIAN_FRONTEND=noninteractive; \

@@ -925,3 +925,22 @@ def test_compose_gateway_uses_the_compose_redis(compose: dict[str, Any]) -> None
     assert where.hostname == "redis" and where.hostname in services
     assert services["gateway"]["depends_on"]["redis"]["condition"] == "service_healthy"
     assert "healthcheck" in services["redis"]
+
+
+def test_k8s_records_signs_with_keys_from_a_mounted_secret() -> None:
+    """Production refuses to start without signing keys: records reads all three from one
+    Secret mounted read-only, the same files in every replica, and the example names them."""
+    pod, container = _main_container("records")
+    env = {item["name"]: item.get("value", "") for item in container.get("env", [])}
+    mount = next(m for m in container["volumeMounts"] if m["name"] == "signing")
+    volume = next(v for v in pod["volumes"] if v["name"] == "signing")
+    assert mount.get("readOnly") is True
+    secret = volume["secret"]["secretName"]
+    files = _example_secrets()[secret]
+    for name in (
+        "EDUCERT_DOCUMENT_SIGNING_KEY_FILE",
+        "EDUCERT_DOCUMENT_SIGNING_CERT_FILE",
+        "EDUCERT_CREDENTIAL_SIGNING_KEY_FILE",
+    ):
+        directory, _, file = env[name].rpartition("/")
+        assert directory == mount["mountPath"] and file in files, name

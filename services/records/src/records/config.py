@@ -70,8 +70,6 @@ class RecordsSettings(ServiceSettings):
     # lookup from it is refused for the rest of the hour (codes cannot be guessed in bulk).
     public_base_url: str = "http://127.0.0.1:8000"
     report_misses_per_address_per_hour: int = Field(default=20, ge=1)
-    # Partners verify up to this many codes per request (scope reports:verify).
-    report_bulk_max_codes: int = Field(default=1000, ge=1, le=10_000)
 
     @model_validator(mode="after")
     def _no_clock_offset_in_production(self) -> "RecordsSettings":
