@@ -378,6 +378,9 @@ async def test_codes_that_match_nothing_are_limited_per_address(
     refused = await caller.http.get(f"{stack.url}/reports/verify/ABCDEFGHJKMNPQRS", headers=guesser)
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert refused.json()["code"] == "verification_lookups_exceeded"
+    page = await caller.http.get(f"{stack.url}/v/ABCDEFGHJKMNPQRS", headers=guesser)
+    assert page.status_code == 429 and "text/html" in page.headers["content-type"]
+    assert int(page.headers["Retry-After"]) > 0 and "<form" in page.text
     other = await caller.http.get(
         f"{stack.url}/reports/verify/ABCDEFGHJKMNPQRS", headers={"X-Forwarded-For": "192.0.2.9"}
     )

@@ -24,6 +24,7 @@ from records.reports.documents import (
     issuer_document,
     status_list_document,
 )
+from records.reports.exceptions import VerificationLookupsExceeded
 from records.reports.pages import render_close_confirmation
 from records.reports.repository import ReportRepository
 from records.reports.schemas import BulkVerification
@@ -106,15 +107,24 @@ async def verification_page(
     accept_language: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The verification page a report's QR code opens (zh/en by the browser's language)."""
-    looked = await verifying.look_up(
-        session, outbox, _close_links(settings, secrets), code=code,
-        verifier=verifying.Verifier("page", ip),
-        miss_limit=settings.report_misses_per_address_per_hour, now=clock(),
-    )  # fmt: skip
+    language = _language(lang, accept_language)
+    try:
+        looked = await verifying.look_up(
+            session, outbox, _close_links(settings, secrets), code=code,
+            verifier=verifying.Verifier("page", ip),
+            miss_limit=settings.report_misses_per_address_per_hour, now=clock(),
+        )  # fmt: skip
+    except VerificationLookupsExceeded as refused:
+        # A person sees the form saying why, not a problem document.
+        return HTMLResponse(
+            render_code_form(language, error="rate_limited", code=code[:40]),
+            status_code=429,
+            headers={**page_headers(), **refused.headers},
+        )
     answer = looked.answer
     if looked.report is not None and answer.state == "valid" and looked.report.photo_key:
         answer = answer.model_copy(update={"photo": await storage.read(looked.report.photo_key)})
-    html = render_answer_page(answer, _language(lang, accept_language), form_href="../v")
+    html = render_answer_page(answer, language, form_href="../v")
     return HTMLResponse(html, headers=page_headers())
 
 
@@ -201,7 +211,10 @@ async def issuer_keys(keys: SigningKeysDep) -> JSONResponse:
     return JSONResponse(public_jwks(keys), headers={"Cache-Control": "public, max-age=3600"})
 
 
-@router.get(f"/status-lists/{STATUS_LIST_ID}", responses=problems(404))
+@router.get(
+    f"/status-lists/{STATUS_LIST_ID}",
+    responses={200: {"content": {"application/vc": {"schema": {"type": "object"}}}}},
+)
 async def report_status_list(
     session: SessionDep, settings: SettingsDep, keys: SigningKeysDep, clock: ClockDep
 ) -> JSONResponse:
