@@ -5,6 +5,8 @@ each verify as such; partners verify in bulk with a signed receipt."""
 
 import base64
 import json
+import os
+import shutil
 import subprocess
 import uuid
 from collections.abc import AsyncIterator
@@ -32,6 +34,7 @@ from records.testing import (
 
 pytestmark = pytest.mark.e2e
 MISS_LIMIT = 6
+DOCS_IMAGES = Path(__file__).resolve().parents[4] / "docs" / "images"
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +165,11 @@ async def test_a_report_verifies_with_its_facts_by_code_page_pdf_and_credential(
     assert all(url.startswith("file:") or url.startswith("data:") for url in requested), requested
     screenshot(html.as_uri(), tmp_path / "page.png", width=390, height=1100)
     assert (tmp_path / "page.png").stat().st_size > 10_000
+    if os.environ.get("EDUCERT_SAVE_SCREENSHOTS"):
+        # What docs/records.md shows: a real report's page and its PDF.
+        DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(tmp_path / "page.png", DOCS_IMAGES / "report-page-en.png")
+        shutil.copyfile(tmp_path / "report-1.png", DOCS_IMAGES / "report-pdf-en.png")
 
 
 async def test_hidden_fields_appear_in_no_representation(
@@ -505,7 +513,7 @@ def _pdf_text(pdf: bytes, work: Path) -> str:
 def _pdf_png(pdf: bytes, work: Path) -> Path:
     path = work / "report.pdf"
     path.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(work / "report")], check=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "72", str(path), str(work / "report")], check=True)
     image = work / "report-1.png"
     assert image.stat().st_size > 5_000
     return image

@@ -139,7 +139,7 @@ def render_report_pdf(
                 code_label="在线验证码" if zh else "Online verification code",
             ),
         )
-        page.footer("EduCert · 学历学位认证平台" if zh else "EduCert · Higher education records")
+        page.footer("EduCert 学历学位认证平台" if zh else "EduCert - Higher education records")
 
     return render_pdf(draw, title=f"{title_en} {display_code(report.code)}", subject=title_en)
 
