@@ -27,6 +27,7 @@ from records.testing import RNG, Caller, Stack, Subscriber, adult, qualification
 
 pytestmark = pytest.mark.e2e
 CHANNEL = "wechat"
+EXPIRE = "UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = :id"
 
 
 @dataclass
@@ -51,6 +52,11 @@ class PaidStack(Stack):
             log_dir=self.log_dir,
         ).start()
         await self.payment.wait_ready(timeout=60)
+
+    async def expire_order(self, order_id: str) -> None:
+        """Move an order past its deadline (the TTL is at least a minute); the sweep expires it."""
+        async with self.payment_database.transaction() as session:
+            await session.execute(sa.text(EXPIRE), {"id": order_id})
 
     async def payment_rows(self, statement: str, **params: Any) -> list[Any]:
         async with self.payment_database.transaction() as session:
@@ -95,6 +101,10 @@ async def stack(
         "PAYMENT_QUERY_AFTER_SECONDS": "3",
         "PAYMENT_QUERY_EVERY_SECONDS": "0.5",
         "PAYMENT_RECONCILE_DAILY": "false",
+        # Four processes share the machine's database server with other runs: small pools.
+        "IDENTITY_DATABASE_POOL_SIZE": "3",
+        "RECORDS_DATABASE_POOL_SIZE": "4",
+        "PAYMENT_DATABASE_POOL_SIZE": "4",
     }
 
     def process(name: str, app: str, port: int) -> RunningProcess:
@@ -316,11 +326,7 @@ async def test_an_order_that_expires_unpaid_cancels_the_report(
     report = (await student.order()).json()
     assert report["order_id"]
     # Past its deadline: payment's sweep closes it at the sandbox and expires it.
-    async with stack.payment_database.transaction() as session:
-        await session.execute(
-            sa.text("UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = :id"),
-            {"id": report["order_id"]},
-        )
+    await stack.expire_order(report["order_id"])
     expired = await stack.subscriber.wait_for(
         "payment.order.expired", timeout=20, order_id=report["order_id"]
     )
@@ -387,3 +393,40 @@ async def test_ordering_twice_with_one_idempotency_key_makes_one_report_and_orde
         "SELECT id FROM orders WHERE reference_id = :id", id=first.json()["id"]
     )
     assert [str(row.id) for row in orders] == [first.json()["order_id"]]
+
+
+async def test_orders_of_someone_else_for_the_report_neither_cancel_nor_issue_it(
+    caller: Caller, stack: PaidStack, student: Student
+) -> None:
+    report = (await student.order()).json()
+    _, stranger = await caller.student()
+
+    async def strangers_order() -> str:
+        created = await caller.http.post(
+            f"{stack.payment_url}/orders",
+            json={"purpose": "report", "reference_id": report["id"]},
+            headers=stranger,
+        )
+        assert created.status_code == 201, created.text
+        assert created.json()["id"] != report["order_id"]
+        return str(created.json()["id"])
+
+    async def handled(event: dict[str, Any]) -> None:
+        async def done() -> bool:
+            return bool(
+                await stack.rows("SELECT 1 FROM inbox_events WHERE event_id = :id", id=event["id"])
+            )
+
+        await wait_until(done, timeout=20, message=f"records handled {event['type']}")
+
+    lapsed = await strangers_order()
+    await stack.expire_order(lapsed)
+    await handled(await stack.subscriber.wait_for("payment.order.expired", order_id=lapsed))
+    assert (await student.report(report["id"]))["status"] == "awaiting_payment"
+
+    paid = await strangers_order()
+    await Student(caller, stack, uuid.uuid4(), stranger, student.record).pay(paid)
+    await handled(await stack.subscriber.wait_for("payment.order.paid", order_id=paid))
+    after = await student.report(report["id"])
+    assert after["status"] == "awaiting_payment" and after["order_id"] == report["order_id"]
+    assert (await verify(caller, report["code"]))["state"] == "unknown"
