@@ -52,7 +52,7 @@ def handlers(settings: RecordsSettings) -> Mapping[str, EventHandler]:
             return
         await reports.order_paid(
             session, audit, outbox, secrets, report_id=report_id, order_id=event.order_id,
-            now=utcnow(),
+            user_id=event.user_id, now=utcnow(),
         )  # fmt: skip
 
     async def on_order_expired(session: AsyncSession, envelope: EventEnvelope) -> None:
@@ -61,7 +61,10 @@ def handlers(settings: RecordsSettings) -> Mapping[str, EventHandler]:
         report_id = _report_id(event.reference_id)
         if event.purpose != REPORT_PURPOSE or report_id is None:
             return
-        await reports.order_expired(session, report_id=report_id, now=utcnow())
+        await reports.order_expired(
+            session, report_id=report_id, order_id=event.order_id, user_id=event.user_id,
+            now=utcnow(),
+        )  # fmt: skip
 
     return {
         UserRealnameVerified.event_type: on_realname_verified,

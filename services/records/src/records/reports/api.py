@@ -108,20 +108,27 @@ async def order_report(
                     "records.report.order", body.model_dump(mode="json")
                 ),
             )
-            if slot.is_replay:
+        if slot is not None and slot.is_replay:
+            if slot.replay_body.get("status") != "awaiting_payment":
                 return JSONResponse(slot.replay_body, status_code=slot.replay_status or 201)
-        report = await service.order_report(
-            session, audit, outbox, secrets,
-            owner_id=account, kind=body.record_kind, record_id=body.record_id,
-            validity_days=body.validity_days, disclosure=body.disclosure.rule(),
-            alert_on_verify=body.alert_on_verify, now=now,
-        )  # fmt: skip
-        payload = report_out(report, public_base_url=settings.public_base_url, now=now)
-        if slot is not None:
-            await slot.store(201, payload.model_dump(mode="json"))
-    if report.status == "awaiting_payment":
+            # The stored answer predates the payment order (created after the commit): answer
+            # with the report as it is now, and get its order if the first try got none.
+            report = await service.my_report(
+                session, owner_id=account, report_id=uuid.UUID(slot.replay_body["id"])
+            )
+        else:
+            report = await service.order_report(
+                session, audit, outbox, secrets,
+                owner_id=account, kind=body.record_kind, record_id=body.record_id,
+                validity_days=body.validity_days, disclosure=body.disclosure.rule(),
+                alert_on_verify=body.alert_on_verify, now=now,
+            )  # fmt: skip
+            if slot is not None:
+                stored = report_out(report, public_base_url=settings.public_base_url, now=now)
+                await slot.store(201, stored.model_dump(mode="json"))
+    if report.status == "awaiting_payment" and report.order_id is None:
         report = await _attach_order(database, settings, report)
-        payload = report_out(report, public_base_url=settings.public_base_url, now=now)
+    payload = report_out(report, public_base_url=settings.public_base_url, now=now)
     return JSONResponse(payload.model_dump(mode="json"), status_code=status.HTTP_201_CREATED)
 
 

@@ -240,12 +240,14 @@ async def order_paid(
     *,
     report_id: uuid.UUID,
     order_id: uuid.UUID,
+    user_id: uuid.UUID,
     now: datetime,
 ) -> Report | None:
     """Issue a report whose order was paid (a second paid event changes nothing). If the
     record left the student's archive meanwhile, the report is revoked, not issued."""
     report = await ReportRepository(session).for_update(report_id)
-    if report is None or report.status != "awaiting_payment":
+    # Anyone may create an order naming a report; only its holder's pays for it.
+    if report is None or report.status != "awaiting_payment" or report.owner_id != user_id:
         return report
     report.order_id = order_id
     record = await ArchiveRepository(session).record(
@@ -264,13 +266,24 @@ async def order_paid(
     return report
 
 
-async def order_expired(session: AsyncSession, *, report_id: uuid.UUID, now: datetime) -> None:
+async def order_expired(
+    session: AsyncSession,
+    *,
+    report_id: uuid.UUID,
+    order_id: uuid.UUID,
+    user_id: uuid.UUID,
+    now: datetime,
+) -> None:
     """An unpaid report whose order expired is cancelled (its code never verified)."""
     report = await ReportRepository(session).for_update(report_id)
-    if report is not None and report.status == "awaiting_payment":
-        report.status = "cancelled"
-        report.updated_at = now
-        await session.flush()
+    if report is None or report.status != "awaiting_payment":
+        return
+    # Anyone may create an order naming a report: only the lapse of the holder's own counts.
+    if report.owner_id != user_id or report.order_id not in (None, order_id):
+        return
+    report.status = "cancelled"
+    report.updated_at = now
+    await session.flush()
 
 
 async def my_reports(
