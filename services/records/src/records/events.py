@@ -12,7 +12,6 @@ from collections.abc import Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from educert_common.db import utcnow
 from educert_common.events.catalogue import OrderExpired, OrderPaid, UserRealnameVerified
 from educert_common.events.consumer import EventHandler
 from educert_common.events.envelope import EventEnvelope
@@ -23,6 +22,7 @@ from records.config import RecordsSettings
 from records.crypto import secrets_for
 from records.reports import service as reports
 from records.reports.payments import PURPOSE as REPORT_PURPOSE
+from records.runtime import clock_for
 
 # Handlers run outside a request; they write events through records' own outbox.
 outbox = Outbox(messaging, source="records")
@@ -43,6 +43,8 @@ def _report_id(reference_id: str) -> uuid.UUID | None:
 
 def handlers(settings: RecordsSettings) -> Mapping[str, EventHandler]:
     secrets = secrets_for(settings)
+    # The process's clock (tests move it with RECORDS_CLOCK_OFFSET_FILE), as requests use.
+    clock = clock_for(settings)
 
     async def on_order_paid(session: AsyncSession, envelope: EventEnvelope) -> None:
         """Issue the report a paid order was for."""
@@ -52,7 +54,7 @@ def handlers(settings: RecordsSettings) -> Mapping[str, EventHandler]:
             return
         await reports.order_paid(
             session, audit, outbox, secrets, report_id=report_id, order_id=event.order_id,
-            user_id=event.user_id, now=utcnow(),
+            user_id=event.user_id, now=clock(),
         )  # fmt: skip
 
     async def on_order_expired(session: AsyncSession, envelope: EventEnvelope) -> None:
@@ -63,7 +65,7 @@ def handlers(settings: RecordsSettings) -> Mapping[str, EventHandler]:
             return
         await reports.order_expired(
             session, report_id=report_id, order_id=event.order_id, user_id=event.user_id,
-            now=utcnow(),
+            now=clock(),
         )  # fmt: skip
 
     return {
