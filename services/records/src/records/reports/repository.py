@@ -63,14 +63,14 @@ class ReportRepository(Repository[Report]):
         )
 
     async def open_of_record(self, kind: str, record_id: uuid.UUID) -> Sequence[Report]:
-        """Reports of a record still worth revoking (issued and neither closed nor revoked,
-        or still awaiting payment), locked."""
+        """Issued reports of a record that are neither closed nor revoked, locked. (One still
+        awaiting payment is left alone: it takes its snapshot when it is issued.)"""
         return await self.scalars(
             select(Report)
             .where(
                 Report.record_kind == kind,
                 Report.record_id == record_id,
-                Report.status.in_(("active", "awaiting_payment")),
+                Report.status == "active",
             )
             .with_for_update()
         )
@@ -88,7 +88,7 @@ class ReportRepository(Repository[Report]):
         rows = await self.session.execute(
             text(
                 statement + "WHERE r.record_kind = :kind AND r.record_id = m.id AND m.version > 1 "
-                "AND r.status IN ('active', 'awaiting_payment') RETURNING r.id, r.owner_id"
+                "AND r.status = 'active' RETURNING r.id, r.owner_id"
             ),
             {"now": now, "kind": kind},
         )
