@@ -219,14 +219,17 @@ def verify_credential(
     keys = issuer_keys(*_issuer_document(issuer, document, fetcher))
     problems: list[str] = []
     skipped: list[str] = []
+    read: list[str] = []
 
     def status_lookup(url: str) -> Any:
         try:
             if status_list:
+                read.append(status_list)
                 return load_json(status_list, MAX_STATUS_LIST_BYTES, fetcher)
             if offline:
                 skipped.append(url)
                 return None
+            read.append(url)
             return fetcher.json(url, MAX_STATUS_LIST_BYTES, "application/vc, application/json")
         except SourceError as error:
             problems.append(str(error))
@@ -234,21 +237,30 @@ def verify_credential(
 
     check = check_credential(document, keys.get, datetime.now(UTC), status_lookup)
     verdict, exit_code = _CREDENTIAL_VERDICTS[check.state.value]
+    unavailable = check.state is CredentialState.STATUS_UNAVAILABLE
     details: dict[str, Any] = {
         "state": check.state.value,
-        "reason": problems[0] if problems else check.reason,
+        # A failed fetch says more than check_credential's "could not be fetched".
+        "reason": problems[0] if unavailable and problems else check.reason,
         "issuer": check.issuer_id,
         "issuer_name": check.issuer_name,
         "valid_from": document.get("validFrom"),
         "valid_until": document.get("validUntil"),
         "credential": document.get("id"),
+        "status_list": ", ".join(dict.fromkeys(read)) or None,
     }
     outcome = Outcome(verdict, exit_code, details)
-    if check.state is CredentialState.STATUS_UNAVAILABLE and skipped:
+    if unavailable and skipped:
         outcome.verdict, outcome.exit_code = "STATUS NOT CHECKED", NOT_CHECKED
         details["reason"] = "status not checked (offline); the proof and validity period hold"
-    if check.state is CredentialState.STATUS_UNAVAILABLE:
+    if unavailable:
         outcome.notes.append("the credential is NOT reported valid: its status could not be read")
+    if not issuer and check.issuer_id:
+        # Anyone can publish a key at a URL of their own: the issuer's URL is the identity.
+        outcome.notes.append(
+            "the issuer's key was fetched from the URL the credential names: check that the "
+            "issuer above is the platform's, or pin it with --issuer"
+        )
     return outcome
 
 
