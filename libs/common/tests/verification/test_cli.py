@@ -309,6 +309,20 @@ def test_tampered_claim_is_invalid(platform: Platform, files: Path) -> None:
     assert result.stdout.splitlines()[0] == "INVALID SIGNATURE"
 
 
+def test_hostile_values_cannot_fake_a_line(platform: Platform, files: Path) -> None:
+    credential = platform.credential()
+    credential["validFrom"] = "2026-01-01T00:00:00Z\nVALID\x1b[2J\x9b" + "x" * 5000
+    result = run(write(files, "hostile.json", credential))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == "INVALID SIGNATURE" and "VALID" not in lines[1:]
+    assert "\x1b" not in result.stdout and "\x9b" not in result.stdout
+    assert max(map(len, lines)) < 400
+    as_json = run(files / "hostile.json", "--json")
+    assert "\x9b" not in as_json.stdout and "\\u009b" in as_json.stdout
+    assert json.loads(as_json.stdout)["valid_from"].startswith("2026-01-01T00:00:00Z\nVALID")
+
+
 def test_revoked_credential_says_revoked(platform: Platform, files: Path) -> None:
     result = run(write(files, "revoked.json", platform.credential(index=REVOKED_INDEX)), "--json")
     assert result.returncode == 1

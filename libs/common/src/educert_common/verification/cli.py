@@ -136,23 +136,37 @@ def _as_json(file: str, outcome: Outcome) -> str:
         **outcome.details,
         "notes": outcome.notes,
     }
-    return json.dumps(result, ensure_ascii=False, indent=2)
+    # json escapes C0 controls but not C1 ones (U+009B is a terminal's CSI): escape those too.
+    return json.dumps(result, ensure_ascii=False, indent=2).translate(_C1_ESCAPES)
 
 
 def _as_text(outcome: Outcome) -> str:
     if list(outcome.details) == ["problem"] and not outcome.notes:
-        return f"{outcome.verdict}: {outcome.details['problem']}"  # bad input: one line
+        return f"{outcome.verdict}: {_shown(outcome.details['problem'])}"  # bad input: one line
     lines = [outcome.verdict]
     for name, value in outcome.details.items():
         if isinstance(value, Mapping):
             lines += [f"  {name}:"] + [
-                f"    {key.replace('_', ' ')}: {_word(item)}" for key, item in value.items()
+                f"    {_shown(key).replace('_', ' ')}: {_word(item)}" for key, item in value.items()
             ]
         elif value is not None:
             lines.append(f"  {name.replace('_', ' ')}: {_word(value)}")
-    lines += [f"  note: {note}" for note in outcome.notes]
+    lines += [f"  note: {_shown(note)}" for note in outcome.notes]
     return "\n".join(lines)
 
 
+_C1_ESCAPES = {code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)}
+MAX_SHOWN_CHARS = 300
+
+
 def _word(value: object) -> str:
-    return ("yes" if value else "NO") if isinstance(value, bool) else str(value)
+    return ("yes" if value else "NO") if isinstance(value, bool) else _shown(value)
+
+
+def _shown(value: object) -> str:
+    """Return a value from a document as one bounded line of printable characters."""
+    # A newline or escape sequence in a hostile document must not fake a "VALID" line or
+    # repaint the terminal.
+    text = str(value)
+    text = text[:MAX_SHOWN_CHARS] + ("…" if len(text) > MAX_SHOWN_CHARS else "")
+    return "".join(char if char.isprintable() else f"\\x{{{ord(char):x}}}" for char in text)

@@ -173,8 +173,11 @@ def _check_online(outcome: Outcome, base_url: str, code: str, fetcher: Fetcher) 
         outcome.worsen("STATUS UNKNOWN", UNDECIDED)
         return
     state = answer.get("state") if isinstance(answer, Mapping) else None
-    if state not in _ONLINE_VERDICTS:
-        outcome.details["online"] = {"url": url, "problem": "the answer carries no known state"}
+    if state not in _ONLINE_VERDICTS or normalise_code(str(answer.get("code"))) != (
+        normalise_code(code)
+    ):
+        problem = "the answer carries no known state for this code"
+        outcome.details["online"] = {"url": url, "problem": problem}
         outcome.worsen("STATUS UNKNOWN", UNDECIDED)
         return
     issuer = answer.get("issuer") if isinstance(answer.get("issuer"), Mapping) else {}
