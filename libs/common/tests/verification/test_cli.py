@@ -34,6 +34,7 @@ from educert_common.signing import (
     sign_pdf,
 )
 from educert_common.testing.browser import serve_pages
+from educert_common.verification.cli_sources import printed_code
 
 from .samples import CODE, sample_answer
 
@@ -43,6 +44,7 @@ ISSUER_NAME = "EduCert 学历学位认证平台"
 REVOKED_INDEX = 4242
 GOOD_INDEX = 77
 NOW = datetime.now(UTC)
+LOOKALIKE = "1024-8120-2305-0012"
 
 
 def _keys(directory: Path) -> SigningKeys:
@@ -174,10 +176,16 @@ def write(directory: Path, name: str, content: bytes | str | dict[str, Any]) -> 
 
 def _draw_report(page: PageWriter) -> None:
     page.title("学历认证报告", subtitle="Verification Report")
-    page.key_values([("姓名 Name", "张三 ZHANG San"), ("层次 Level", "本科 Bachelor")])
-    draw_verification_block(
-        page, VerificationBlock(code=CODE, url=f"https://educert.example{API}/v/{CODE}")
+    page.key_values(
+        [
+            ("姓名 Name", "张三 ZHANG San"),
+            ("层次 Level", "本科 Bachelor"),
+            # A fact that looks like a code: the code is the one the printed URL repeats.
+            ("证书编号 Certificate no.", LOOKALIKE),
+        ]
     )
+    url = f"https://educert.example{API}/v/{CODE.replace('-', '')}"
+    draw_verification_block(page, VerificationBlock(code=CODE, url=url))
 
 
 @pytest.fixture(scope="module")
@@ -219,6 +227,14 @@ def test_pdf_trusted_by_published_jwks_is_valid(pdf_file: Path, platform: Platfo
     assert answer["intact"] and answer["valid"] and answer["trusted"]
     assert answer["covers_whole_file"] and answer["development_certificate"]
     assert answer["signed_at"].endswith("+00:00")
+
+
+def test_printed_code_is_the_one_its_url_repeats() -> None:
+    url = f"https://educert.example{API}/v/\n{CODE.replace('-', '')}"
+    assert printed_code(f"{LOOKALIKE}\n{CODE}\n{url}\n") == CODE
+    assert printed_code(f"{LOOKALIKE}\n{CODE}\n") is None  # two candidates, no URL
+    assert printed_code(f"Verification code\n{CODE}\n") == CODE
+    assert printed_code("no code here") is None
 
 
 def test_pdf_without_trust_root_is_not_called_valid(pdf_file: Path) -> None:

@@ -14,11 +14,11 @@ from educert_common.verification.cli_sources import (
     SourceError,
     certificates_from_jwks,
     certificates_from_pem,
-    codes_in,
     is_url,
     issuer_keys,
     load_json,
     pdf_text,
+    printed_code,
 )
 from educert_common.verification.codes import normalise_code
 
@@ -93,15 +93,15 @@ def verify_pdf(
         raise SourceError(f"{file} is {check.problem} (truncated or damaged)")
     outcome = _signature_outcome(check, trust_source)
     text = pdf_text(file)
-    codes = codes_in(text) if text is not None else []
-    outcome.details["verification_code"] = codes[0] if len(codes) == 1 else None
+    code = printed_code(text) if text is not None else None
+    outcome.details["verification_code"] = code
     if text is None:
         outcome.notes.append("pdftotext (poppler-utils) is not installed: code not read")
-    elif len(codes) != 1:
-        outcome.notes.append(f"{len(codes)} verification codes found in the text: none used")
+    elif code is None:
+        outcome.notes.append("no single verification code found in the PDF's text")
     if online:
-        if len(codes) == 1:
-            _check_online(outcome, online, codes[0], fetcher)
+        if code is not None:
+            _check_online(outcome, online, code, fetcher)
         else:
             outcome.worsen("STATUS UNKNOWN", UNDECIDED)
     elif outcome.exit_code == VALID:

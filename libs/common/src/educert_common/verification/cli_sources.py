@@ -30,6 +30,8 @@ USER_AGENT = "educert-verify/0.1"
 # Groups of four joined by hyphens, as the PDF prints a code (display_code).
 _GROUP = f"[{ALPHABET}]{{4}}"
 _DISPLAY_CODE = re.compile(rf"(?<![{ALPHABET}-]){_GROUP}(?:-{_GROUP}){{{DEFAULT_LENGTH // 4 - 1}}}")
+# The verification page's URL printed under it ('.../v/<code>'), possibly wrapped over lines.
+_LINKED_CODE = re.compile(rf"/v/([{ALPHABET}]{{{DEFAULT_LENGTH}}})")
 
 
 if TYPE_CHECKING:
@@ -222,6 +224,20 @@ def pdf_text(path: str) -> str | None:
 
 def codes_in(text: str) -> list[str]:
     """Return the distinct verification codes (display form) the text shows, in order."""
-    return list(
-        dict.fromkeys(display_code(match.replace("-", "")) for match in _DISPLAY_CODE.findall(text))
-    )
+    found = (display_code(match.replace("-", "")) for match in _DISPLAY_CODE.findall(text))
+    return list(dict.fromkeys(found))
+
+
+def printed_code(text: str) -> str | None:
+    """Return the report's code: the one shown that its printed verification URL repeats.
+
+    A fact can look like a code (a certificate number '1024-8120-2305-0012'); the code is the
+    one the page's URL carries too. Failing that, the only code shown; else None.
+    """
+    shown = codes_in(text)
+    linked = set(_LINKED_CODE.findall(re.sub(r"\s+", "", text)))
+    confirmed = [code for code in shown if code.replace("-", "") in linked]
+    for candidates in (confirmed, shown):
+        if len(candidates) == 1:
+            return candidates[0]
+    return None
