@@ -10,6 +10,7 @@ be checked holds but a part was not checked (no trust root given, status not rea
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Mapping
 
@@ -48,7 +49,11 @@ def main(argv: list[str] | None = None) -> None:
         outcome = Outcome("CANNOT VERIFY", UNDECIDED, {"problem": problem})
     finally:
         fetcher.close()
-    print(_as_json(args.file, outcome) if args.json else _as_text(outcome), flush=True)
+    try:
+        print(_as_json(args.file, outcome) if args.json else _as_text(outcome), flush=True)
+    except BrokenPipeError:
+        # `educert-verify x.pdf | head -1` closes the pipe early: the exit code still counts.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     sys.exit(outcome.exit_code)
 
 
