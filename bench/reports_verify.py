@@ -355,8 +355,14 @@ def ratios(results: dict[str, Any]) -> dict[str, float]:
         "verify_direct_rps_over_whoami_direct": round(
             results["verify_direct"]["rps"] / results["whoami_direct"]["rps"], 2
         ),
+        "verify_direct_rps_over_raw_lookup_one_connection": round(
+            results["verify_direct"]["rps"] / lookup, 2
+        ),
         "bulk_gateway_median_over_target": round(bulk["median_ms"] / TARGET_BULK_MS, 2),
         "bulk_gateway_median_over_raw_sql": round(bulk["median_ms"] / bulk_sql["median_ms"], 2),
+        "bulk_direct_median_over_raw_sql": round(
+            results["bulk_direct"]["median_ms"] / bulk_sql["median_ms"], 2
+        ),
     }
 
 
@@ -381,12 +387,13 @@ def report(results: dict[str, Any]) -> None:
         f"a raw lookup by code on one connection, "
         f"{r['verify_gateway_rps_over_raw_route_sql_one_connection']}x the route's SQL raw on "
         f"one connection, {r['verify_gateway_rps_over_whoami_gateway']}x whoami through the "
-        f"gateway (direct: {r['verify_direct_rps_over_whoami_direct']}x whoami direct)"
+        f"gateway (direct: {r['verify_direct_rps_over_whoami_direct']}x whoami direct, "
+        f"{r['verify_direct_rps_over_raw_lookup_one_connection']}x the raw lookup)"
     )
     print(
         f"bulk of {BULK_CODES} through the gateway: median {r['bulk_gateway_median_over_target']}x "
         f"the {TARGET_BULK_MS:g} ms limit, {r['bulk_gateway_median_over_raw_sql']}x its SQL raw "
-        "on one connection"
+        f"on one connection (direct: {r['bulk_direct_median_over_raw_sql']}x)"
     )
     print(
         f"load average before {results['load_average_before']}, "
