@@ -6,7 +6,8 @@ PYTHON := $(VENV)/bin/python
 
 .PHONY: run test install admin check-infra migrate lint format bench bench-gateway bench-events \
 	bench-identity bench-notification bench-notification-render bench-payment bench-receipts \
-	bench-records-binding bench-records-archive bench-records-import clean
+	bench-records-binding bench-records-archive bench-records-import bench-reports-verify \
+	bench-report-documents clean
 
 ## install: create the virtual environment and install the whole workspace from uv.lock
 ## (and, when running as root with apt-get, the Debian tools tests and benchmarks use:
@@ -88,9 +89,16 @@ bench-records-archive: install
 bench-records-import: install
 	@$(PYTHON) bench/records_import.py $(BENCH_ARGS)
 
+bench-reports-verify: install
+	@$(PYTHON) bench/reports_verify.py $(BENCH_ARGS)
+
+bench-report-documents: install
+	@$(PYTHON) bench/report_documents.py $(BENCH_ARGS)
+
 ## bench: every benchmark, one after the other (several minutes; results in bench/results/)
 bench: bench-gateway bench-events bench-identity bench-notification bench-notification-render \
-	bench-payment bench-receipts bench-records-binding bench-records-archive bench-records-import
+	bench-payment bench-receipts bench-records-binding bench-records-archive bench-records-import \
+	bench-reports-verify bench-report-documents
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
