@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import aliased
 
 from educert_common.http.pagination import Cursor, Page, PageParams
@@ -16,6 +16,17 @@ from records.reports.models import Report, ReportPolicy, ReportVerification
 
 # Reports whose bit is set in the status list: closed by the holder or revoked.
 _SET_STATUSES = ("closed", "revoked")
+
+
+# Built once: composing the alias and the join costs more than running the query (the
+# public verification route runs it on every lookup).
+_successor = aliased(Institution, name="successor")
+_BY_CODES = (
+    select(Report, Institution, _successor)
+    .join(Institution, Institution.id == Report.institution_id)
+    .outerjoin(_successor, _successor.id == Institution.successor_id)
+    .where(Report.code.in_(bindparam("codes", expanding=True)))
+)
 
 
 class ReportRepository(Repository[Report]):
@@ -48,13 +59,7 @@ class ReportRepository(Repository[Report]):
         self, codes: Sequence[str]
     ) -> list[tuple[Report, Institution, Institution | None]]:
         """Reports by code, each with its institution and that one's successor (one query)."""
-        successor = aliased(Institution, name="successor")
-        rows = await self.session.execute(
-            select(Report, Institution, successor)
-            .join(Institution, Institution.id == Report.institution_id)
-            .outerjoin(successor, successor.id == Institution.successor_id)
-            .where(Report.code.in_(codes))
-        )
+        rows = await self.session.execute(_BY_CODES, {"codes": list(codes)})
         return [(report, issuer, follower) for report, issuer, follower in rows.all()]
 
     async def by_order(self, order_id: uuid.UUID) -> Report | None:
