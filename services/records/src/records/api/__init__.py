@@ -16,14 +16,14 @@ from records.reports import verify_api as report_verification_api
 
 router = APIRouter()
 router.include_router(platform_router("records"))
-# First: the public verification routes are the hottest, and FastAPI tries routes in order.
+# First the hottest (FastAPI tries routes in order): public verification, the student's archive.
 router.include_router(report_verification_api.router)
+router.include_router(archive_api.router)
 router.include_router(institutions_api.router)
 router.include_router(academic_api.router)
 router.include_router(enrollment_query_api.router)
 router.include_router(photochecks_api.router)
 router.include_router(corrections_api.router)
 router.include_router(binding_api.router)
-router.include_router(archive_api.router)
 router.include_router(imports_api.router)
 router.include_router(reports_api.router)
