@@ -75,8 +75,9 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, service: str, route_prefix: str = "") -> None:
         self.app = app
         self.service = service
-        # FastAPI keeps included routers nested, so a route knows its path without the prefix
-        # the app included it under; services include their routers under this one prefix.
+        # Apps built by create_service_app register flat routes with their full path; a route
+        # of a router FastAPI keeps nested knows its path without the prefix it was included
+        # under (services include their routers under this one prefix), so both are handled.
         self.route_prefix = route_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
