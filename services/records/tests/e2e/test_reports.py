@@ -4,6 +4,7 @@ verifies it; what the student hid appears nowhere; closing, expiry, correction a
 each verify as such; partners verify in bulk with a signed receipt."""
 
 import base64
+import io
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 
 from educert_common.credentials.multibase import decode_multikey
 from educert_common.credentials.vc import check_credential
@@ -170,6 +172,43 @@ async def test_a_report_verifies_with_its_facts_by_code_page_pdf_and_credential(
         DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(tmp_path / "page.png", DOCS_IMAGES / "report-page-en.png")
         shutil.copyfile(tmp_path / "report-1.png", DOCS_IMAGES / "report-pdf-en.png")
+
+
+async def test_a_shown_photo_is_in_the_pdf_and_on_the_page_but_not_in_the_json(
+    caller: Caller, stack: Stack, tmp_path: Path
+) -> None:
+    institution = await caller.institution()
+    who = adult()
+    owner, headers = await caller.student()
+    number = f"S{RNG.randrange(10**8):08d}"
+    base = f"{stack.url}/institutions/{institution}/qualifications/{number}"
+    staff = await caller.staff(institution)
+    reported = await caller.http.put(base, json=qualification_body(who, institution), headers=staff)
+    assert reported.status_code == 201, reported.text
+    photo = io.BytesIO()
+    Image.new("RGB", (300, 400), (40, 120, 200)).save(photo, format="JPEG")
+    put = await caller.http.put(
+        f"{base}/photo", files={"photo": ("p.jpg", photo.getvalue())}, headers=staff
+    )
+    assert put.status_code == 200, put.text
+    record_id = reported.json()["record"]["id"]
+    await stack.execute(
+        "UPDATE qualification_records SET owner_id = :owner, bound_at = now(), "
+        "bound_via = 'automatic' WHERE id = :id",
+        owner=owner,
+        id=uuid.UUID(record_id),
+    )
+    report = (await order(caller, headers, {"id": record_id})).json()
+    assert report["has_photo"] is True
+
+    pdf = await caller.http.get(f"{stack.url}/me/reports/{report['id']}/pdf", headers=headers)
+    images = _pdf_images(pdf.content, tmp_path)
+    # The photo is the one raster image (the QR code is drawn as vector squares).
+    assert len(images) == 1 and images[0].split()[3:5] == ["300", "400"], images
+    page = (await caller.http.get(f"{stack.url}/v/{report['code']}")).text
+    assert page.count("data:image/jpeg;base64,") == 1
+    answer = json.dumps(await verify(caller, report["code"]))
+    assert "base64" not in answer and "photo" not in answer
 
 
 async def test_hidden_fields_appear_in_no_representation(
@@ -508,6 +547,16 @@ def _pdf_text(pdf: bytes, work: Path) -> str:
     return subprocess.run(
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
+
+
+def _pdf_images(pdf: bytes, work: Path) -> list[str]:
+    """The rows of `pdfimages -list` (one per raster image in the file)."""
+    path = work / f"{uuid.uuid4().hex}.pdf"
+    path.write_bytes(pdf)
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    return listing.splitlines()[2:]
 
 
 def _pdf_png(pdf: bytes, work: Path) -> Path:
