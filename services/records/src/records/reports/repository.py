@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import aliased
 
 from educert_common.http.pagination import Cursor, Page, PageParams
@@ -165,6 +165,3 @@ class PolicyRepository:
             self.session.add(policy)
             await self.session.flush()
         return policy
-
-    async def touch(self, values: dict[str, Any]) -> None:
-        await self.session.execute(update(ReportPolicy).where(ReportPolicy.id == 1).values(values))

@@ -108,8 +108,3 @@ class PolicyOut(BaseModel):
 
 class BulkVerification(StrictModel):
     codes: list[str] = Field(min_length=1, max_length=1000)
-
-
-class Revocation(StrictModel):
-    reason: Literal["operator"] = "operator"
-    note: str = Field(min_length=1, max_length=500)

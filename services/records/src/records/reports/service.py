@@ -21,7 +21,7 @@ from records.academic.rules import RecordKind
 from records.archive.repository import ArchiveRepository
 from records.crypto import Secrets
 from records.exceptions import RecordNotFound, field_error
-from records.institutions.models import Institution
+from records.institutions.repository import InstitutionRepository
 from records.reports.exceptions import ReportNotFound, ReportNotOpen
 from records.reports.models import Report, ReportPolicy
 from records.reports.repository import (
@@ -209,13 +209,14 @@ async def _institution_names(
     session: AsyncSession, record: RecordModel, kind: RecordKind
 ) -> tuple[tuple[str, str], tuple[str, str] | None]:
     """The names of the record's institution (and a degree's awarding one) as of now."""
-    issuer = await session.get(Institution, record.institution_id)
+    institutions = InstitutionRepository(session)
+    issuer = await institutions.get(record.institution_id)
     assert issuer is not None
     names = (issuer.name_zh, issuer.name_en)
     awarding = None
     awarding_id = getattr(record, "awarding_institution_id", None)
     if kind == RecordKind.DEGREE and awarding_id and awarding_id != record.institution_id:
-        other = await session.get(Institution, awarding_id)
+        other = await institutions.get(awarding_id)
         awarding = (other.name_zh, other.name_en) if other else (awarding_id, awarding_id)
     return names, awarding
 

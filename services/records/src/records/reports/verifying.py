@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from educert_common.events.catalogue import ReportVerified
 from educert_common.events.outbox import Outbox
 from educert_common.http.client_ip import address_key
+from educert_common.limits import retry_after
 from educert_common.masking import mask_ip_address
 from educert_common.verification.answer import Fact, Issuer, VerificationAnswer
 from educert_common.verification.codes import display_code, normalise_code
@@ -133,8 +134,8 @@ async def _check_budget(session: AsyncSession, client: str, limit: int, now: dat
         session, kind=MISS_KIND, key=address_key(client), since=now - MISS_WINDOW
     )
     if count >= limit:
-        wait = int(((oldest or now) + MISS_WINDOW - now).total_seconds()) + 1
-        raise VerificationLookupsExceeded(headers={"Retry-After": str(max(wait, 1))})
+        wait = retry_after(oldest, MISS_WINDOW, now)
+        raise VerificationLookupsExceeded(headers={"Retry-After": str(wait)})
 
 
 async def look_up(
