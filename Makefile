@@ -7,7 +7,8 @@ PYTHON := $(VENV)/bin/python
 .PHONY: run test install admin check-infra migrate lint format bench bench-gateway bench-events \
 	bench-identity bench-notification bench-notification-render bench-payment bench-receipts \
 	bench-records-binding bench-records-archive bench-records-import bench-reports-verify \
-	bench-report-documents clean
+	bench-report-documents bench-certificate-documents bench-certification-queue \
+	bench-degree-export bench-certification-workflow bench-photo-validation clean
 
 ## install: create the virtual environment and install the whole workspace from uv.lock
 ## (and, when running as root with apt-get, the Debian tools tests and benchmarks use:
@@ -95,10 +96,27 @@ bench-reports-verify: install
 bench-report-documents: install
 	@$(PYTHON) bench/report_documents.py $(BENCH_ARGS)
 
+bench-certificate-documents: install
+	@$(PYTHON) bench/certificate_documents.py $(BENCH_ARGS)
+
+bench-certification-queue: install
+	@$(PYTHON) bench/certification_queue.py $(BENCH_ARGS)
+
+bench-degree-export: install
+	@$(PYTHON) bench/degree_export.py $(BENCH_ARGS)
+
+bench-photo-validation: install
+	@$(PYTHON) bench/photo_validation.py $(BENCH_ARGS)
+
+bench-certification-workflow: install
+	@$(PYTHON) bench/certification_workflow.py $(BENCH_ARGS)
+
 ## bench: every benchmark, one after the other (several minutes; results in bench/results/)
 bench: bench-gateway bench-events bench-identity bench-notification bench-notification-render \
 	bench-payment bench-receipts bench-records-binding bench-records-archive bench-records-import \
-	bench-reports-verify bench-report-documents
+	bench-reports-verify bench-report-documents bench-certificate-documents \
+	bench-certification-queue bench-degree-export bench-certification-workflow \
+	bench-photo-validation
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

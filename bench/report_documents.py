@@ -55,13 +55,12 @@ from educert_common.credentials.status_list import MIN_ENTRIES, StatusList  # no
 from educert_common.pdf import register_fonts  # noqa: E402
 from educert_common.signing.keys import SigningKeys, SigningSettings, load_signing_keys  # noqa: E402
 from educert_common.signing.pades import async_sign_pdf  # noqa: E402
+from educert_common.verification.public import ISSUER_NAME, status_list_document  # noqa: E402
 from records.reports.documents import (  # noqa: E402
-    ISSUER_NAME,
     Addresses,
     render_report_pdf,
     report_credential,
     report_pdf,
-    status_list_document,
 )
 
 RESULTS = Path(__file__).parent / "results"

@@ -59,6 +59,8 @@ os.environ.update(
         "EDUCERT_LOG_LEVEL": "WARNING",
     }
 )
+# The settings refuse to start without saying which environment this is.
+os.environ.setdefault("EDUCERT_ENVIRONMENT", "test")
 
 import records_data  # noqa: E402
 import reports_data  # noqa: E402

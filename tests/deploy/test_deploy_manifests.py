@@ -156,12 +156,14 @@ def _writable_paths(process: str, settings: Any) -> dict[str, str]:
         paths["IDENTITY_STORAGE_ROOT"] = settings.resolved_storage_root()
     if process == "records":
         paths["RECORDS_STORAGE_ROOT"] = settings.resolved_storage_root()
+    if process == "certification":
+        paths["CERTIFICATION_STORAGE_ROOT"] = settings.resolved_storage_root()
     if process == "payment" and settings.uses_dev_keys():
         paths["PAYMENT_DEV_KEY_DIR"] = settings.dev_key_dir
     return paths
 
 
-def test_only_identity_records_and_payment_store_files() -> None:
+def test_only_identity_records_certification_and_payment_store_files() -> None:
     """`_writable_paths` knows every service that writes files; fail when another starts to."""
     users = {
         path.relative_to(ROOT / "services").parts[0]
@@ -169,7 +171,7 @@ def test_only_identity_records_and_payment_store_files() -> None:
         if "resolved_storage_root(" in path.read_text(encoding="utf-8")
         or "dev_key_dir" in path.read_text(encoding="utf-8")
     }
-    assert users == {"identity", "payment", "records"}, (
+    assert users == {"certification", "identity", "payment", "records"}, (
         f"{sorted(users)} write files: mount a volume for them (compose and k8s) and add them "
         "to _writable_paths"
     )
@@ -372,8 +374,8 @@ def test_compose_processes_write_only_to_named_volumes(compose: dict[str, Any], 
 
         with _environment(_compose_env(compose, name)):
             paths = {"PAYMENT_SANDBOX_KEY_DIR": resolved(SandboxSettings())[0].key_dir}
-    if name == "identity":
-        assert paths, "identity stores appeal uploads"
+    if name in {"identity", "records", "certification"}:
+        assert paths, f"{name} stores uploaded files"
     if name in {"payment", "pay-sandbox"}:
         assert paths, "payment and the sandbox share the development keys"
     mounts = _compose_mounts(compose["services"][name])
@@ -476,7 +478,7 @@ def test_dockerfile_points_writable_paths_at_directories_owned_by_the_user(name:
     # The image sets no environment (the deployment must choose): take the development one,
     # where payment writes its generated keys.
     paths = _writable_paths(name, _build(name, {**env, "EDUCERT_ENVIRONMENT": "development"}))
-    if name in {"identity", "payment"}:
+    if name in {"identity", "records", "certification", "payment"}:
         assert paths, name
     runtime = _final_stage(_instructions(DOCKERFILES[name]))
     runs = " ".join(args for keyword, args in runtime if keyword == "RUN")
@@ -755,8 +757,8 @@ def test_k8s_writable_paths_are_on_persistent_volumes(name: str) -> None:
     pod, container = _main_container(name)
     env, _ = _k8s_env(container)
     paths = _writable_paths(name, _build(name, env))
-    if name == "identity":
-        assert paths
+    if name in {"identity", "records", "certification"}:
+        assert paths, f"{name} stores uploaded files"
     volumes = {v["name"]: v for v in pod["volumes"]}
     mounts = {m["mountPath"]: m for m in container.get("volumeMounts", [])}
     claims = _of_kind("PersistentVolumeClaim")
@@ -927,10 +929,12 @@ def test_compose_gateway_uses_the_compose_redis(compose: dict[str, Any]) -> None
     assert "healthcheck" in services["redis"]
 
 
-def test_k8s_records_signs_with_keys_from_a_mounted_secret() -> None:
-    """Production refuses to start without signing keys: records reads all three from one
-    Secret mounted read-only, the same files in every replica, and the example names them."""
-    pod, container = _main_container("records")
+@pytest.mark.parametrize("process", ["records", "certification"])
+def test_k8s_signing_services_sign_with_keys_from_a_mounted_secret(process: str) -> None:
+    """Production refuses to start without signing keys: records (reports) and certification
+    (certificates) read all three from one Secret mounted read-only, the same files in every
+    replica, and the example names them."""
+    pod, container = _main_container(process)
     env = {item["name"]: item.get("value", "") for item in container.get("env", [])}
     mount = next(m for m in container["volumeMounts"] if m["name"] == "signing")
     volume = next(v for v in pod["volumes"] if v["name"] == "signing")

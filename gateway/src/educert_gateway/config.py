@@ -25,12 +25,15 @@ class GatewaySettings(BaseSettings):
     upstream_pool_size: int = Field(default=256, ge=1)
     upstream_keepalive_seconds: float = Field(default=4.0, gt=0)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
-    # Routes that take whole files (bulk imports), as path regular expressions, and their
-    # cap; it should equal the service's own (RECORDS_IMPORT_MAX_BYTES, 160 MiB).
+    # Routes that take whole files (bulk imports, material uploads), as path regular
+    # expressions, and their cap; it should equal the largest service's own
+    # (RECORDS_IMPORT_MAX_BYTES, 160 MiB). A certification material is at most 10 MiB (its
+    # slot refuses more), which with the multipart envelope is past max_body_bytes.
     upload_routes: list[str] = Field(
         default_factory=lambda: [
             r"^/api/v1/records/institutions/[0-9]{10}/imports$",
             r"^/api/v1/records/imports/institutions$",
+            r"^/api/v1/certification/me/applications/[0-9a-fA-F-]{36}/materials/[a-z][a-z0-9_]{0,63}$",
         ]
     )
     max_upload_bytes: int = Field(default=160 * 1024 * 1024, ge=0)

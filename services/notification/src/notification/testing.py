@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aio_pika
 import httpx
 
 from educert_common.db import Database
@@ -23,7 +22,6 @@ from educert_common.events.catalogue import (
     VerificationCodeIssued,
 )
 from educert_common.events.envelope import EventEnvelope
-from educert_common.settings import PlatformSettings
 from educert_common.testing.processes import RunningProcess
 from notification.config import NotificationSettings
 from notification.deliveries.channels import HttpSmsCarrier, SmtpEmailSender
@@ -119,37 +117,6 @@ def order_paid(user_id: uuid.UUID) -> EventEnvelope:
         paid_at=datetime.now(UTC),
     )
     return envelope(event, source="payment", subject=str(order_id))
-
-
-async def publish(*envelopes: EventEnvelope) -> None:
-    """Publish as a producer's outbox relay does: persistent, mandatory, confirmed."""
-    settings = PlatformSettings()
-    connection = await aio_pika.connect(settings.broker_url)
-    async with connection:
-        channel = await connection.channel(publisher_confirms=True)
-        exchange = await channel.get_exchange(f"{settings.broker_prefix}educert.events")
-        for item in envelopes:
-            await exchange.publish(
-                aio_pika.Message(
-                    body=item.model_dump_json().encode(),
-                    content_type="application/json",
-                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                    type=item.type,
-                ),
-                routing_key=item.type,
-                mandatory=True,
-            )
-
-
-async def consumer_count(queue: str) -> int:
-    connection = await aio_pika.connect(PlatformSettings().broker_url)
-    async with connection:
-        channel = await connection.channel()
-        try:
-            declared = await channel.declare_queue(queue, passive=True)
-        except aio_pika.exceptions.ChannelClosed:
-            return 0
-        return int(declared.declaration_result.consumer_count or 0)
 
 
 async def handle(

@@ -12,6 +12,7 @@ import pytest
 
 from educert_common.db import Database
 from educert_common.settings import PlatformSettings
+from educert_common.testing.events import consumer_count, publish
 from educert_common.testing.processes import RunningProcess
 from educert_common.testing.tokens import Tokens
 from educert_common.testing.waiting import wait_until
@@ -21,13 +22,11 @@ from notification.testing import (
     carrier_fault,
     carrier_messages,
     code_issued,
-    consumer_count,
     contacts_changed,
     deliveries_of,
     fresh_email,
     mainland_number,
     order_paid,
-    publish,
 )
 
 pytestmark = pytest.mark.e2e

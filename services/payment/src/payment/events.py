@@ -2,7 +2,7 @@
 
 Emitted: payment.order.created / paid / expired / refunded (see payment.orders.service and
 payment.refunds.service). Consumed: certification.application.withdrawn, which refunds what
-was paid for the application's certification.
+was paid for the application (certification and courier fees).
 """
 
 import logging
@@ -19,13 +19,19 @@ from payment.refunds import service as refunds
 
 logger = logging.getLogger(__name__)
 
+APPLICATION_PURPOSES = ("certification", "courier")
+
 
 async def on_application_withdrawn(session: AsyncSession, envelope: EventEnvelope) -> None:
-    """Refund in full what was paid for a withdrawn application's certification."""
+    """Refund in full what was paid for a withdrawn application: its certification fee and,
+    for a paper report, its courier fee (both carry the application id as reference)."""
     event = ApplicationWithdrawn.model_validate(envelope.data)
-    orders = await OrderRepository(session).paid_for(
-        event.user_id, "certification", str(event.application_id)
-    )
+    repository = OrderRepository(session)
+    orders = [
+        order
+        for purpose in APPLICATION_PURPOSES
+        for order in await repository.paid_for(event.user_id, purpose, str(event.application_id))
+    ]
     for order in orders:
         if order.refunded_fen >= order.amount_fen:
             continue

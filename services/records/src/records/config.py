@@ -71,6 +71,15 @@ class RecordsSettings(ServiceSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     report_misses_per_address_per_hour: int = Field(default=20, ge=1)
 
+    # Photo upload (docs/records.md, "Photo upload"): the manual review's expected date is this
+    # many plain calendar days after the registry check passed (the guide says 7-10 days);
+    # how often the job looks for paid attempts to check with the registry, and the delay
+    # before asking again when identity did not answer (doubling, at most the maximum).
+    photo_review_days: int = Field(default=10, ge=1, le=60)
+    photo_registry_poll_seconds: float = Field(default=1.0, gt=0)
+    photo_registry_retry_seconds: float = Field(default=5.0, gt=0)
+    photo_registry_retry_max_seconds: float = Field(default=600.0, gt=0)
+
     @model_validator(mode="after")
     def _no_clock_offset_in_production(self) -> "RecordsSettings":
         if self.clock_offset_file and self.platform.environment == "production":

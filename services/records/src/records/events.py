@@ -4,7 +4,10 @@ Emitted: records.record.reported (academic.service), records.record.bound and
 records.record.unbound (binding.service), records.report.issued / closed / verified
 (reports). Consumed: identity.user.realname_verified, which keeps records' copy of the
 verified account and binds the records that match it; payment.order.paid and
-payment.order.expired for orders of purpose "report", which issue or cancel the report.
+payment.order.expired for orders of purpose "report", which issue or cancel the report, and
+of purpose "photo_check", which mark a photo upload attempt paid (its registry check follows,
+records.photos.jobs) or cancel it. Photo attempts emit records.photo.paid, registry_checked,
+approved and rejected (records.photos.service).
 """
 
 import uuid
@@ -20,6 +23,8 @@ from records.base import audit, messaging
 from records.binding import service as binding
 from records.config import RecordsSettings
 from records.crypto import secrets_for
+from records.photos import service as photos
+from records.photos.clients import PURPOSE as PHOTO_PURPOSE
 from records.reports import service as reports
 from records.reports.payments import PURPOSE as REPORT_PURPOSE
 from records.runtime import clock_for
@@ -47,9 +52,16 @@ def handlers(settings: RecordsSettings) -> Mapping[str, EventHandler]:
     clock = clock_for(settings)
 
     async def on_order_paid(session: AsyncSession, envelope: EventEnvelope) -> None:
-        """Issue the report a paid order was for."""
+        """Issue the report (or mark paid the photo attempt) a paid order was for."""
         event = OrderPaid.model_validate(envelope.data)
-        report_id = _report_id(event.reference_id)
+        reference = _report_id(event.reference_id)
+        if event.purpose == PHOTO_PURPOSE and reference is not None:
+            await photos.order_paid(
+                session, audit, outbox, attempt_id=reference, order_id=event.order_id,
+                user_id=event.user_id, now=clock(),
+            )  # fmt: skip
+            return
+        report_id = reference
         if event.purpose != REPORT_PURPOSE or report_id is None:
             return
         await reports.order_paid(
@@ -58,9 +70,16 @@ def handlers(settings: RecordsSettings) -> Mapping[str, EventHandler]:
         )  # fmt: skip
 
     async def on_order_expired(session: AsyncSession, envelope: EventEnvelope) -> None:
-        """Cancel the report an unpaid order was for."""
+        """Cancel the report (or photo attempt) an unpaid order was for."""
         event = OrderExpired.model_validate(envelope.data)
-        report_id = _report_id(event.reference_id)
+        reference = _report_id(event.reference_id)
+        if event.purpose == PHOTO_PURPOSE and reference is not None:
+            await photos.order_expired(
+                session, attempt_id=reference, order_id=event.order_id, user_id=event.user_id,
+                now=clock(),
+            )  # fmt: skip
+            return
+        report_id = reference
         if event.purpose != REPORT_PURPOSE or report_id is None:
             return
         await reports.order_expired(

@@ -2,11 +2,10 @@
 bodies of reported records (used by the service's tests and benchmarks; nothing here runs in
 production)."""
 
-import os
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +14,10 @@ import sqlalchemy as sa
 
 from educert_common.db import Database
 from educert_common.testing.events import EventRecorder
+from educert_common.testing.onboarding import IdentityTap, Onboarded, verified_person
 from educert_common.testing.people import Person
 from educert_common.testing.processes import RunningProcess
 from educert_common.testing.tokens import Tokens
-from educert_common.testing.waiting import wait_until
 
 # What records publishes, as the tests see it.
 Subscriber = EventRecorder
@@ -181,143 +180,66 @@ def adult(rng: random.Random | None = None) -> Person:
     return person(rng or RNG, born_after=date(1995, 1, 1))
 
 
-class IdentityTap:
-    """A queue of this run bound to identity's events: the one-time codes a registration needs
-    (identity's outbox table keeps them redacted once published)."""
+def photo_jpeg(
+    size_bytes: int = 150 * 1024,
+    dimensions: tuple[int, int] = (640, 480),
+    *,
+    exif: bool = False,
+    seed: int = 0,
+) -> bytes:
+    """A generated JPEG of exactly `size_bytes` (padded with comment segments, which storage
+    strips), optionally with EXIF (camera make, time, GPS-like tag) for the stripping tests."""
+    import io
 
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        self._connection: Any = None
+    from PIL import Image
 
-    async def start(self) -> None:
-        import json
-
-        import aio_pika
-
-        from educert_common.settings import PlatformSettings
-
-        settings = PlatformSettings()
-        self._connection = await aio_pika.connect_robust(settings.broker_url)
-        channel = await self._connection.channel()
-        exchange = await channel.declare_exchange(
-            f"{settings.broker_prefix}educert.events", aio_pika.ExchangeType.TOPIC, durable=True
-        )
-        queue = await channel.declare_queue(
-            f"{settings.broker_prefix}recordstest.identity.{uuid.uuid4().hex[:8]}",
-            durable=False,
-            exclusive=True,
-        )
-        await queue.bind(exchange, routing_key="identity.#")
-
-        async def keep(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-            async with message.process():
-                self.received.append(json.loads(message.body))
-
-        await queue.consume(keep)
-
-    async def close(self) -> None:
-        if self._connection is not None:
-            await self._connection.close()
-
-    async def code(self, mobile: str) -> str:
-        async def issued() -> str | None:
-            for envelope in reversed(self.received):
-                data = envelope["data"]
-                if (
-                    envelope["type"] == "identity.verification_code.issued"
-                    and data.get("destination") == mobile
-                    and data.get("code") not in (None, "[redacted]")
-                ):
-                    return str(data["code"])
-            return None
-
-        return await wait_until(issued, timeout=20, message=f"code for {mobile}")
+    width, height = dimensions
+    image = Image.new("RGB", dimensions, (160, 200, 235))  # light blue
+    # A face-ish blob, varied by seed, so different seeds are different photos.
+    shade = (seed * 37) % 200
+    image.paste((shade, 120, 90), (width // 3, height // 4, 2 * width // 3, 3 * height // 4))
+    out = io.BytesIO()
+    if exif:
+        metadata = Image.Exif()
+        metadata[0x010F] = "SpyCam Inc."  # Make
+        metadata[0x0132] = "2020:01:01 10:00:00"  # DateTime
+        metadata[0x010E] = "home address 1 Example Road"  # ImageDescription
+        image.save(out, format="JPEG", quality=90, exif=metadata.tobytes())
+    else:
+        image.save(out, format="JPEG", quality=90)
+    base = out.getvalue()
+    missing = size_bytes - len(base)
+    if missing < 0:
+        raise ValueError(f"the image alone is {len(base)} bytes, more than {size_bytes}")
+    # COM segments right after SOI: marker (2) + length (2) + payload, payload <= 65533.
+    padding = bytearray()
+    while missing > 0:
+        if missing < 4:
+            raise ValueError("cannot pad by fewer than 4 bytes")
+        payload = min(missing - 4, 65533)
+        if 0 < missing - 4 - payload < 4:
+            payload -= 4  # leave room for one more whole segment
+        padding += b"\xff\xfe" + (payload + 2).to_bytes(2, "big") + bytes([0x20]) * payload
+        missing -= payload + 4
+    return base[:2] + bytes(padding) + base[2:]
 
 
-@dataclass
-class Student:
-    user_id: uuid.UUID
-    headers: dict[str, str]
-    person: Person
+def photo_png(dimensions: tuple[int, int] = (640, 480)) -> bytes:
+    """A PNG (what a photo "renamed .jpg" really is)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    image = Image.new("RGB", dimensions, (160, 200, 235))
+    image.paste((90, 120, 90), (200, 120, 440, 360))
+    image.save(out, format="PNG")
+    return out.getvalue()
 
 
-async def verified_student(caller: Caller, tap: IdentityTap, who: Person) -> Student:
-    """Register `who` with the real identity process, verify the mobile, log in and pass
-    real-name verification against the development population registry, so that identity
-    publishes `identity.user.realname_verified` through its outbox."""
-    api = caller.stack.identity.url + "/api/v1/identity"
-    tag = f"{RNG.randrange(10**8):08d}"
-    # Each registration from its own documentation address: identity's per-address caps
-    # belong to identity's own tests.
-    address = {"X-Forwarded-For": f"198.51.{RNG.randrange(256)}.{RNG.randrange(1, 255)}"}
-    operator = await caller.operator()
-    registry = (
-        "id_type,id_number,name,gender,birth_date,valid_from,valid_to\n"
-        f"resident_id,{who.id_number},{who.name},{who.gender},{who.birth_date.isoformat()},"
-        "2020-01-01,2040-01-01"
+async def verified_student(caller: Caller, tap: IdentityTap, who: Person) -> Onboarded:
+    """`who` registered, logged in and real-name verified with the real identity process, so
+    that identity publishes `identity.user.realname_verified` through its outbox."""
+    return await verified_person(
+        caller.http, caller.stack.identity.url, await caller.operator(), tap, who
     )
-    response = await caller.http.post(
-        f"{api}/registry/people",
-        content=registry.encode(),
-        headers={**operator, "Content-Type": "text/csv"},
-    )
-    assert response.status_code == 200, response.text
-    mobile, password = f"137{tag}", f"Binding{tag}x"
-    response = await caller.http.post(
-        f"{api}/registrations",
-        json={
-            "real_name": who.name,
-            "nationality": "CN",
-            "gender": who.gender,
-            "id_type": "resident_id",
-            "id_number": who.id_number,
-            "id_valid_from": "2020-01-01",
-            "id_valid_to": "2040-01-01",
-            "mobile": mobile,
-            "email": f"b{tag}@example.com",
-            "password": password,
-            "username": f"bind{tag}",
-        },
-        headers=address,
-    )
-    assert response.status_code == 201, response.text
-    user_id = uuid.UUID(response.json()["user_id"])
-    response = await caller.http.post(
-        f"{api}/registrations/mobile-verification",
-        json={"mobile": mobile, "code": await tap.code(mobile)},
-        headers=address,
-    )
-    assert response.status_code == 200, response.text
-    response = await caller.http.post(
-        f"{api}/login", json={"identifier": mobile, "password": password}, headers=address
-    )
-    assert response.status_code == 200, response.text
-    headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
-    response = await caller.http.post(
-        f"{api}/me/realname-verification", headers={**headers, **address}
-    )
-    assert response.status_code == 200, response.text
-    assert response.json()["realname_status"] == "verified", response.text
-    return Student(user_id, headers, who)
-
-
-class MovableClock:
-    """The records process's clock offset (RECORDS_CLOCK_OFFSET_FILE), moved by the test."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.offset = timedelta()
-        self._write()
-
-    def _write(self) -> None:
-        # Replaced, not rewritten: the process notices the new file at once.
-        temporary = self.path.with_suffix(".new")
-        temporary.write_text(str(self.offset.total_seconds()))
-        os.replace(temporary, self.path)
-
-    def advance(self, **delta: float) -> None:
-        self.offset += timedelta(**delta)
-        self._write()
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset

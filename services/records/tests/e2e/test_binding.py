@@ -18,6 +18,7 @@ from PIL import Image
 from educert_common.events.broker import Broker
 from educert_common.settings import PlatformSettings
 from educert_common.storage import LocalFileStorage, UploadPolicy
+from educert_common.testing.onboarding import Onboarded
 from educert_common.testing.people import SURNAMES, Person, resident_id
 from educert_common.testing.waiting import wait_until
 from records.imports.samples import write_csv
@@ -25,7 +26,6 @@ from records.testing import (
     RNG,
     Caller,
     IdentityTap,
-    Student,
     degree_body,
     qualification_body,
     student_status_body,
@@ -91,7 +91,7 @@ async def owner_of(caller: Caller, table: str, record_id: str) -> Any:
     return rows[0]
 
 
-async def account_known(caller: Caller, student: Student) -> None:
+async def account_known(caller: Caller, student: Onboarded) -> None:
     async def known() -> bool:
         rows = await caller.stack.rows(
             "SELECT 1 FROM verified_accounts WHERE user_id = :u", u=student.user_id

@@ -16,11 +16,10 @@ import sqlalchemy as sa
 from educert_common.db import Database
 from educert_common.events.catalogue import OrderPaid
 from educert_common.events.envelope import EventEnvelope
-from educert_common.testing.events import recording
+from educert_common.testing.events import publish, recording
 from educert_common.testing.processes import RunningProcess, free_port
 from educert_common.testing.tokens import Tokens
 from educert_common.testing.waiting import wait_until
-from notification.testing import publish
 from payment.config import PaymentSettings
 from records.config import RecordsSettings
 from records.testing import RNG, Caller, Stack, Subscriber, adult, qualification_body

@@ -20,14 +20,16 @@ from PIL import Image
 from educert_common.db import Database
 from educert_common.events.catalogue import RecordBound
 from educert_common.settings import PlatformSettings
+from educert_common.testing.clock import MovableClock
+from educert_common.testing.events import consumer_count, publish
 from educert_common.testing.people import Person, person, resident_id
 from educert_common.testing.processes import RunningProcess, free_port
 from educert_common.testing.tokens import Tokens
 from educert_common.testing.waiting import wait_until
 from notification.config import NotificationSettings
-from notification.testing import consumer_count, envelope, publish
+from notification.testing import envelope
 from records.config import RecordsSettings
-from records.testing import Caller, MovableClock, Stack, Subscriber, student_status_body
+from records.testing import Caller, Stack, Subscriber, student_status_body
 
 pytestmark = pytest.mark.e2e
 RNG = random.Random()

@@ -23,11 +23,12 @@ from educert_common.credentials.vc import check_credential
 from educert_common.signing.pades import async_check_pdf_signature
 from educert_common.signing.receipts import verify_receipt
 from educert_common.testing.browser import render, screenshot
+from educert_common.testing.clock import MovableClock
 from educert_common.testing.people import Person
+from educert_common.testing.waiting import wait_until
 from records.testing import (
     RNG,
     Caller,
-    MovableClock,
     Stack,
     adult,
     degree_body,
@@ -89,6 +90,22 @@ async def verify(caller: Caller, code: str, **headers: str) -> dict[str, Any]:
     response = await caller.http.get(f"{caller.stack.url}/reports/verify/{code}", headers=headers)
     assert response.status_code == 200, response.text
     return dict(response.json())
+
+
+async def logged(
+    caller: Caller, base: str, headers: dict[str, str], count: int
+) -> list[dict[str, Any]]:
+    """The report's verification log (newest first) once it holds `count` entries: looks by
+    code are written behind their answers, within the log writer's delay."""
+
+    async def entries() -> list[dict[str, Any]]:
+        response = await caller.http.get(f"{base}/verifications", headers=headers)
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        assert len(items) <= count, items
+        return items if len(items) == count else []
+
+    return await wait_until(entries, timeout=10, message=f"{count} verification log entries")
 
 
 @pytest.fixture(scope="module")
@@ -260,7 +277,7 @@ async def test_closing_extending_expiry_and_the_access_log(
 
     await verify(caller, report["code"], **{"X-Forwarded-For": "203.0.113.57"})
     await caller.http.get(f"{stack.url}/v/{report['code']}")
-    log = (await caller.http.get(f"{base}/verifications", headers=headers)).json()["items"]
+    log = await logged(caller, base, headers, 2)
     assert [entry["channel"] for entry in log] == ["page", "api"]
     assert all(entry["state"] == "valid" for entry in log)
     assert all(entry["client_masked"].endswith(".x") for entry in log)
@@ -413,6 +430,48 @@ async def test_partners_verify_in_bulk_with_a_signed_receipt(caller: Caller, sta
         )
     ).json()["items"]
     assert log[0]["channel"] == "bulk" and log[0]["partner"] == employer
+
+
+async def test_every_look_is_logged_in_order_and_a_shutdown_writes_what_is_queued(
+    caller: Caller, stack: Stack
+) -> None:
+    institution = await caller.institution()
+    owner, headers = await caller.student()
+    record = await bound_qualification(caller, institution, adult(), owner)
+    report = (await order(caller, headers, record, alert_on_verify=True)).json()
+    base = f"{stack.url}/me/reports/{report['id']}"
+
+    channels = ["api", "page", "api", "api", "page"]
+    for channel in channels:
+        if channel == "api":
+            assert (await verify(caller, report["code"]))["state"] == "valid"
+        else:
+            page = await caller.http.get(f"{stack.url}/v/{report['code']}")
+            assert page.status_code == 200
+    log = await logged(caller, base, headers, len(channels))
+    assert [entry["channel"] for entry in log] == channels[::-1]
+    moments = [entry["verified_at"] for entry in log]
+    assert moments == sorted(moments, reverse=True)
+    # The holder asked to be told: one alert per look, through the outbox.
+    alert = await stack.subscriber.wait_for("records.report.verified", report_id=report["id"])
+    assert alert["data"]["state"] == "valid"
+
+    # Closed is answered at once (the answer never comes from a log or a cache).
+    closed = await caller.http.post(f"{base}/close", headers=headers)
+    assert closed.status_code == 200
+    assert (await verify(caller, report["code"]))["state"] == "closed"
+    log = await logged(caller, base, headers, len(channels) + 1)
+    assert log[0]["state"] == "closed"
+
+    # A look still queued when records is stopped (SIGTERM) is written before it exits.
+    assert (await verify(caller, report["code"]))["state"] == "closed"
+    stack.restart_records(kill=False)
+    rows = await stack.rows(
+        "SELECT state FROM report_verifications WHERE report_id = :id ORDER BY verified_at",
+        id=uuid.UUID(report["id"]),
+    )
+    assert [state for (state,) in rows] == ["valid"] * len(channels) + ["closed", "closed"]
+    await stack.records.wait_ready(timeout=60)
 
 
 async def test_codes_that_match_nothing_are_limited_per_address(

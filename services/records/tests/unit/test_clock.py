@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from educert_common.clock import OffsetClock
 from educert_common.db import utcnow
 from educert_common.settings import PlatformSettings
 from records.config import RecordsSettings
-from records.runtime import OffsetClock, clock_for
+from records.runtime import clock_for
 
 
 def test_production_refuses_a_clock_offset_file(tmp_path: Path) -> None:

@@ -354,7 +354,210 @@ class ReportVerified(Event):
     secret_fields = frozenset({"close_link"})
 
 
+@catalogued
+class PhotoAttemptPaid(Event):
+    """A student paid the technical fee of a photo upload attempt; the identity check against
+    the population registry runs next."""
+
+    event_type = "records.photo.paid"
+
+    attempt_id: UUID
+    user_id: UUID
+    kind: RecordKind
+    record_id: UUID
+    order_id: UUID
+
+
+@catalogued
+class PhotoRegistryChecked(Event):
+    """The population registry answered for a photo upload attempt: passed (the photo waits
+    for manual review, expected by `review_due_on`) or failed (a new paid attempt is needed)."""
+
+    event_type = "records.photo.registry_checked"
+
+    attempt_id: UUID
+    user_id: UUID
+    kind: RecordKind
+    record_id: UUID
+    passed: bool
+    # match, mismatch or not_found; for a mismatch the field (real_name, id_number...).
+    outcome: str
+    field: str | None = None
+    review_due_on: date | None = None
+
+
+@catalogued
+class PhotoApproved(Event):
+    """Institution staff or an operator approved an uploaded photo: it is now the record's
+    photo (a new version of the record)."""
+
+    event_type = "records.photo.approved"
+
+    attempt_id: UUID
+    user_id: UUID
+    kind: RecordKind
+    record_id: UUID
+    institution_id: str
+    version: int
+
+
+@catalogued
+class PhotoRejected(Event):
+    """Institution staff or an operator rejected an uploaded photo, with the reason; another
+    try is a new paid attempt."""
+
+    event_type = "records.photo.rejected"
+
+    attempt_id: UUID
+    user_id: UUID
+    kind: RecordKind
+    record_id: UUID
+    institution_id: str
+    reason: str
+
+
+@catalogued
+class DegreeApplicationReturned(Event):
+    """The institution returned a degree application for the student to fix (the reasons
+    name the materials or fields)."""
+
+    event_type = "records.degree_application.returned"
+
+    application_id: UUID
+    round_id: UUID
+    institution_id: str
+    user_id: UUID
+    round_title: str
+    # [{"field": slot name, "registration_report" or "general", "reason": text}]
+    reasons: list[dict[str, str]]
+
+
+@catalogued
+class DegreeApplicationApproved(Event):
+    """The institution's first review approved a degree application: the student now
+    confirms it finally (no edits after) and gets the receipt."""
+
+    event_type = "records.degree_application.approved"
+
+    application_id: UUID
+    round_id: UUID
+    institution_id: str
+    user_id: UUID
+    round_title: str
+
+
+@catalogued
+class DegreeApplicationDisqualified(Event):
+    """The institution disqualified a degree application (forged documents), with the reason."""
+
+    event_type = "records.degree_application.disqualified"
+
+    application_id: UUID
+    round_id: UUID
+    institution_id: str
+    user_id: UUID
+    round_title: str
+    reason: str
+
+
 # certification -------------------------------------------------------------------------------
+
+
+ApplicationKind = Literal[
+    "foreign_degree", "hmt_degree", "domestic_qualification", "reconsideration"
+]
+ApplicationState = Literal[
+    "draft",
+    "awaiting_payment",
+    "submitted",
+    "in_review",
+    "returned",
+    "resubmitted",
+    "certified",
+    "refused",
+    "withdrawn",
+]
+
+
+class ApplicationMoved(Event):
+    """Base of `certification.application.<state>`: an application entered that state (one
+    event per transition of the state machine, certification.applications.states)."""
+
+    application_id: UUID
+    user_id: UUID
+    kind: ApplicationKind
+    # The reference applicants and reviewers quote (e.g. RZ20261202000123).
+    number: str
+    previous_state: ApplicationState
+    occurred_at: datetime
+
+
+@catalogued
+class ApplicationAwaitingPayment(ApplicationMoved):
+    """Submitted by the applicant; the fee's orders exist and wait to be paid."""
+
+    event_type = "certification.application.awaiting_payment"
+
+    order_ids: list[UUID] = Field(default_factory=list)
+
+
+@catalogued
+class ApplicationSubmitted(ApplicationMoved):
+    """Paid (or free) and in the reviewers' queue; the estimate is in Asia/Shanghai dates."""
+
+    event_type = "certification.application.submitted"
+
+    estimated_completion: date | None = None
+
+
+@catalogued
+class ApplicationInReview(ApplicationMoved):
+    event_type = "certification.application.in_review"
+
+
+class SupplementItem(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # add_file, reupload_file or paper (sent offline with a courier tracking number)
+    mode: Literal["add_file", "reupload_file", "paper"]
+    slot: str
+    message: str
+
+
+@catalogued
+class ApplicationReturned(ApplicationMoved):
+    """A reviewer returned the application asking for supplementary materials."""
+
+    event_type = "certification.application.returned"
+
+    request_id: UUID
+    items: list[SupplementItem]
+    message: str = ""
+
+
+@catalogued
+class ApplicationResubmitted(ApplicationMoved):
+    """The applicant answered every supplement item: back in the reviewers' queue with a
+    fresh SLA day; the estimate is in Asia/Shanghai dates, as on submission."""
+
+    event_type = "certification.application.resubmitted"
+
+    estimated_completion: date | None = None
+
+
+@catalogued
+class ApplicationCertified(ApplicationMoved):
+    event_type = "certification.application.certified"
+
+    certificate_id: UUID
+    certificate_number: str
+
+
+@catalogued
+class ApplicationRefused(ApplicationMoved):
+    event_type = "certification.application.refused"
+
+    reasons: list[str]
 
 
 @catalogued
@@ -366,6 +569,25 @@ class ApplicationWithdrawn(Event):
 
     application_id: UUID
     user_id: UUID
+    reason: str
+    kind: ApplicationKind | None = None
+    number: str | None = None
+    previous_state: ApplicationState | None = None
+    occurred_at: datetime | None = None
+
+
+@catalogued
+class CertificateRevoked(Event):
+    """An operator revoked a certification certificate: from now on its code verifies as
+    revoked (with the date and the reason) and its status-list bit is set."""
+
+    event_type = "certification.certificate.revoked"
+
+    certificate_id: UUID
+    application_id: UUID
+    user_id: UUID
+    number: str
+    revoked_at: datetime
     reason: str
 
 

@@ -97,7 +97,10 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_and_note)
         finally:
             route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            # The template without convertors ({id}, not {id:uuid}): one label per route.
+            template = (
+                getattr(route, "path_format", None) or getattr(route, "path", None) or "unmatched"
+            )
             if (
                 self.route_prefix
                 and template != "unmatched"

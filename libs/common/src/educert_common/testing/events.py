@@ -10,6 +10,7 @@ from typing import Any
 
 import aio_pika
 
+from educert_common.events.envelope import EventEnvelope
 from educert_common.settings import PlatformSettings
 from educert_common.testing.waiting import wait_until
 
@@ -66,3 +67,45 @@ async def recording(routing_keys: Iterable[str], name: str) -> AsyncIterator[Eve
         yield recorder
     finally:
         await connection.close()
+
+
+async def publish(*envelopes: EventEnvelope) -> None:
+    """Publish as a producer's outbox relay does: persistent, mandatory, confirmed."""
+    settings = PlatformSettings()
+    connection = await aio_pika.connect(settings.broker_url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.get_exchange(f"{settings.broker_prefix}educert.events")
+        for item in envelopes:
+            await exchange.publish(
+                aio_pika.Message(
+                    body=item.model_dump_json().encode(),
+                    content_type="application/json",
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    type=item.type,
+                ),
+                routing_key=item.type,
+                mandatory=True,
+            )
+
+
+async def consumer_count(queue: str) -> int:
+    connection = await aio_pika.connect(PlatformSettings().broker_url)
+    async with connection:
+        channel = await connection.channel()
+        try:
+            declared = await channel.declare_queue(queue, passive=True)
+        except aio_pika.exceptions.ChannelClosed:
+            return 0
+        return int(declared.declaration_result.consumer_count or 0)
+
+
+async def wait_for_consumer(service: str, timeout: float = 30) -> None:
+    """Until `service`'s event queue has its consumer (a process reports ready before its
+    consumer has bound the queue; events published before then would find no queue)."""
+    queue = f"{PlatformSettings().broker_prefix}{service}.events"
+
+    async def attached() -> bool:
+        return await consumer_count(queue) > 0
+
+    await wait_until(attached, timeout=timeout, message=f"{queue} consumer")

@@ -12,6 +12,7 @@ from identity.captcha.api import router as captcha_router
 from identity.face.api import router as face_router
 from identity.face.internal import internal_router as face_internal
 from identity.realname.api import router as realname_router
+from identity.realname.internal import internal_router as realname_internal
 from identity.revocations.api import internal_router as revocations_internal
 from identity.sessions.api import router as sessions_router
 from identity.staff.api import router as staff_router
@@ -35,4 +36,5 @@ for sub in (
 internal_router = APIRouter()
 internal_router.include_router(apikeys_internal)
 internal_router.include_router(face_internal)
+internal_router.include_router(realname_internal)
 internal_router.include_router(revocations_internal)

@@ -92,6 +92,57 @@ async def ask_with_retries(
     raise RegistryUnavailable()
 
 
+def person_of(user: User, number: str, settings: IdentitySettings) -> Person:
+    """What the account claims, as the registry is asked about it (the number in clear)."""
+    s = secrets_for(settings)
+    valid_from = s.decrypt_date(user.id_valid_from_encrypted, context=VALID_FROM_CONTEXT)
+    assert valid_from is not None and user.id_type is not None and user.birth_date is not None
+    return Person(
+        id_type=user.id_type,
+        id_number=number,
+        real_name=user.real_name or "",
+        gender=user.gender or "",
+        birth_date=user.birth_date,
+        valid_from=valid_from,
+        valid_to=s.decrypt_date(user.id_valid_to_encrypted, context=VALID_TO_CONTEXT),
+    )
+
+
+async def check_person_for_photo(
+    session: AsyncSession,
+    settings: IdentitySettings,
+    *,
+    user_id: uuid.UUID,
+    real_name: str,
+    id_number_hash: str,
+    photo_sha256: str,
+    registry_factory: RegistryFactory = configured_registry,
+) -> Answer:
+    """The identity check of a photo upload (records): is the account the person on the
+    record (name and ID number), and does the population registry know that person as the
+    account states them? Asked with the same adapter and retries as real-name verification;
+    503 if the registry does not answer. An unknown or closed account is 404."""
+    user = await get_user(session, user_id)
+    number = id_number_of(user, settings)
+    if number is None or user.id_type is None or user.birth_date is None:
+        return Answer(Outcome.MISMATCH, "id_number")
+    if user.id_number_hash != id_number_hash:
+        return Answer(Outcome.MISMATCH, "id_number")
+    if (user.real_name or "").replace(" ", "") != real_name.replace(" ", ""):
+        return Answer(Outcome.MISMATCH, "real_name")
+    person = person_of(user, number, settings)
+    answer = await ask_with_retries(registry_factory(session, settings), person, settings)
+    await audit(
+        session,
+        actor="records",
+        action="registry.photo_checked",
+        subject_type="user",
+        subject_id=user.id,
+        after={"outcome": answer.outcome.value, "field": answer.field, "photo": photo_sha256},
+    )
+    return answer
+
+
 async def verify_realname(
     session: AsyncSession,
     outbox: Outbox,
@@ -133,17 +184,7 @@ async def verify_realname(
         error=RealnameIpLimited,
     )
     s = secrets_for(settings)
-    valid_from = s.decrypt_date(user.id_valid_from_encrypted, context=VALID_FROM_CONTEXT)
-    assert valid_from is not None
-    person = Person(
-        id_type=user.id_type,
-        id_number=number,
-        real_name=user.real_name or "",
-        gender=user.gender or "",
-        birth_date=user.birth_date,
-        valid_from=valid_from,
-        valid_to=s.decrypt_date(user.id_valid_to_encrypted, context=VALID_TO_CONTEXT),
-    )
+    person = person_of(user, number, settings)
     answer = await ask_with_retries(registry_factory(session, settings), person, settings)
     user.realname_attempts += 1
     before = user.realname_status

@@ -13,6 +13,7 @@ from educert_common.http.contract import problems
 from educert_common.http.pagination import Page, PageParams, page_params
 from educert_common.idempotency import fingerprint
 from educert_common.verification.codes import display_code
+from educert_common.verification.public import SigningKeysDep
 from records.access import AccountId
 from records.base import idempotency
 from records.reports import payments, service
@@ -28,7 +29,6 @@ from records.reports.schemas import (
     ReportOut,
     VerificationOut,
 )
-from records.reports.signing import SigningKeysDep
 from records.runtime import AuditDep, ClockDep, DatabaseDep, SecretsDep, SettingsDep, StorageDep
 
 router = APIRouter(tags=["records: verification reports"])

@@ -1,9 +1,8 @@
-"""What a report is handed over as: the signed PDF (PAdES), the W3C Verifiable Credential
-(eddsa-jcs-2022), and what a verifier needs to check them offline: the issuer's key
-document and the signed status list."""
+"""What a report is handed over as: the signed PDF (PAdES) and the W3C Verifiable Credential
+(eddsa-jcs-2022); the issuer's key document and the signed status list that verifiers need
+offline are `educert_common.verification.public`'s, shared with certification."""
 
 import io
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -11,52 +10,29 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 
 from educert_common.credentials.data_integrity import add_proof
-from educert_common.credentials.multibase import encode_multikey
-from educert_common.credentials.status_list import (
-    StatusList,
-    status_entry,
-    status_list_credential,
-)
+from educert_common.credentials.status_list import status_entry
 from educert_common.credentials.vc import build_credential
 from educert_common.pdf.layout import PageWriter, render_pdf
 from educert_common.pdf.verification import VerificationBlock, draw_verification_block
 from educert_common.signing.keys import SigningKeys
 from educert_common.signing.pades import async_sign_pdf
 from educert_common.verification.codes import display_code
+from educert_common.verification.public import ISSUER_NAME, PublicAddresses
 from records.academic.rules import RecordKind
 from records.reports.models import Report
 from records.reports.rules import TITLES
 
 Language = Literal["zh", "en"]
-ISSUER_NAME = "EduCert 学历学位认证平台"
 CHINA_OFFSET = timedelta(hours=8)
 # The one status list of reports (revocation purpose): a random index per report.
 STATUS_LIST_ID = "reports-1"
 
 
-@dataclass(frozen=True)
-class Addresses:
-    """The public addresses printed in documents (through the gateway)."""
+class Addresses(PublicAddresses):
+    """The public addresses printed in reports (through the gateway)."""
 
-    base: str
-
-    @property
-    def api(self) -> str:
-        return f"{self.base.rstrip('/')}/api/v1/records"
-
-    def verify_page(self, code: str) -> str:
-        return f"{self.api}/v/{code}"
-
-    @property
-    def issuer(self) -> str:
-        return f"{self.api}/issuer"
-
-    def key_id(self, keys: SigningKeys) -> str:
-        return f"{self.issuer}#{keys.credential_key_id}"
-
-    @property
-    def status_list(self) -> str:
-        return f"{self.api}/status-lists/{STATUS_LIST_ID}"
+    service = "records"
+    status_list_id = STATUS_LIST_ID
 
     def credential_id(self, report: Report) -> str:
         return f"{self.api}/reports/{report.id}/credential"
@@ -170,49 +146,6 @@ def report_credential(
         subject=subject,
         status=status_entry(addresses.status_list, report.status_index, "revocation"),
         name=f"{title_zh} / {title_en}",
-    )
-    return add_proof(
-        credential,
-        keys.credential_key,
-        verification_method=addresses.key_id(keys),
-        created=now,
-    )
-
-
-def issuer_document(keys: SigningKeys, addresses: Addresses) -> dict[str, Any]:
-    """The issuer's controlled-identifier document: the Multikey a credential's proof names,
-    and the JWK set with the PDF-signing certificate, for verifiers working offline."""
-    return {
-        "@context": ["https://www.w3.org/ns/cid/v1"],
-        "id": addresses.issuer,
-        "name": ISSUER_NAME,
-        "verificationMethod": [
-            {
-                "id": addresses.key_id(keys),
-                "type": "Multikey",
-                "controller": addresses.issuer,
-                "publicKeyMultibase": encode_multikey(keys.credential_public_key),
-            }
-        ],
-        "assertionMethod": [addresses.key_id(keys)],
-    }
-
-
-def status_list_document(
-    set_indexes: list[int], *, keys: SigningKeys, addresses: Addresses, now: datetime
-) -> dict[str, Any]:
-    """The signed Bitstring Status List of reports: a set bit is a closed or revoked report."""
-    bits = StatusList()
-    for index in set_indexes:
-        bits.set(index, True)
-    credential = status_list_credential(
-        list_url=addresses.status_list,
-        issuer_id=addresses.issuer,
-        issuer_name=ISSUER_NAME,
-        purpose="revocation",
-        status_list=bits,
-        valid_from=now,
-        ttl=timedelta(minutes=5),
     )
     return add_proof(
         credential,

@@ -1,6 +1,6 @@
 """Typed errors of reports."""
 
-from educert_common.errors import Conflict, NotFound, ServiceUnavailable, Text, TooManyRequests
+from educert_common.errors import Conflict, NotFound, ServiceUnavailable, Text
 
 
 class ReportNotFound(NotFound):
@@ -24,14 +24,6 @@ class ReportNotOpen(Conflict):
 class ReportNotPayable(Conflict):
     code = "report_not_payable"
     title = Text("The report is not awaiting payment", "该报告无需支付")
-
-
-class VerificationLookupsExceeded(TooManyRequests):
-    code = "verification_lookups_exceeded"
-    title = Text(
-        "Too many codes that match no report from this address; try again later",
-        "该地址查询的无效验证码过多，请稍后再试",
-    )
 
 
 class PaymentUnavailable(ServiceUnavailable):

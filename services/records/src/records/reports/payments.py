@@ -4,9 +4,8 @@ when `payment.order.paid` arrives (records.events)."""
 
 import uuid
 
-import httpx
-
-from educert_common.http.internal import internal_client
+from educert_common.http.payment_orders import PaymentNotAnswering
+from educert_common.http.payment_orders import create_order as create_payment_order
 from educert_common.settings import PlatformSettings
 from records.reports.exceptions import PaymentUnavailable
 
@@ -18,14 +17,13 @@ async def create_order(
 ) -> uuid.UUID:
     """The payment order of a report (the same one again for the same report)."""
     try:
-        async with internal_client(platform, "payment") as client:
-            response = await client.post(
-                "/internal/orders",
-                json={"user_id": str(user_id), "purpose": PURPOSE, "reference_id": str(report_id)},
-                headers={"Idempotency-Key": f"records-report-{report_id}"},
-            )
-    except httpx.HTTPError as error:
+        created = await create_payment_order(
+            platform,
+            user_id=user_id,
+            purpose=PURPOSE,
+            reference_id=str(report_id),
+            idempotency_key=f"records-report-{report_id}",
+        )
+    except PaymentNotAnswering as error:
         raise PaymentUnavailable() from error
-    if response.status_code not in (200, 201):
-        raise PaymentUnavailable()
-    return uuid.UUID(response.json()["id"])
+    return created.order_id

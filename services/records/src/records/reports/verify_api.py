@@ -5,36 +5,60 @@ link of alerts, and what offline verifiers need (the issuer's keys, the status l
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic_core import to_json
 
-from educert_common.app import OutboxDep, SessionDep
+from educert_common.app import OutboxDep, SessionDep, runtime_of
 from educert_common.auth import require_scopes
 from educert_common.auth.dependencies import Principal
 from educert_common.http.contract import problems
 from educert_common.i18n import preferred_language
-from educert_common.signing.keys import public_jwks
 from educert_common.signing.receipts import sign_receipt
 from educert_common.verification.answer import VerificationAnswer
-from educert_common.verification.codes import normalise_code
-from educert_common.verification.page import page_headers, render_answer_page, render_code_form
-from records.reports import service, verifying
-from records.reports.documents import (
-    STATUS_LIST_ID,
-    Addresses,
-    issuer_document,
+from educert_common.verification.page import page_headers, render_answer_page
+from educert_common.verification.public import (
+    SigningKeysDep,
+    VerificationLookupsExceeded,
+    code_form_response,
+    issuer_router,
+    lookups_exceeded_page,
+    page_language,
     status_list_document,
 )
-from records.reports.exceptions import VerificationLookupsExceeded
+from records.config import RecordsSettings
+from records.crypto import secrets_for
+from records.reports import service, verifying
+from records.reports.documents import STATUS_LIST_ID, Addresses
 from records.reports.pages import render_close_confirmation
 from records.reports.repository import ReportRepository
 from records.reports.schemas import BulkVerification
-from records.reports.signing import SigningKeysDep
-from records.runtime import AuditDep, ClientIp, ClockDep, SecretsDep, SettingsDep, StorageDep
+from records.runtime import (
+    AuditDep,
+    ClientIp,
+    ClockDep,
+    DatabaseDep,
+    SecretsDep,
+    SettingsDep,
+    StorageDep,
+    VerificationsDep,
+    client_ip_of,
+    clock_of,
+    settings_of,
+    verifications_of,
+)
 
 router = APIRouter(tags=["records: verifying reports (public)"])
 
 Partner = Annotated[Principal, Depends(require_scopes("reports:verify"))]
 LanguageQuery = Annotated[Literal["zh", "en"] | None, Query(alias="lang")]
+
+
+def _lazy_close_links(settings: RecordsSettings) -> verifying.CloseLinks:
+    """Close links whose key is derived only when an alert needs one."""
+    return verifying.CloseLinks(
+        settings.public_base_url,
+        lambda report_id: service.close_link_token(secrets_for(settings).close_link_key, report_id),
+    )
 
 
 def _close_links(settings: Any, secrets: Any) -> verifying.CloseLinks:
@@ -44,10 +68,6 @@ def _close_links(settings: Any, secrets: Any) -> verifying.CloseLinks:
     )
 
 
-def _language(lang: str | None, accept_language: str | None) -> Literal["zh", "en"]:
-    return lang if lang in ("zh", "en") else preferred_language(accept_language)  # type: ignore[return-value]
-
-
 @router.get(
     "/reports/verify/{code}",
     response_model=VerificationAnswer,
@@ -55,25 +75,26 @@ def _language(lang: str | None, accept_language: str | None) -> Literal["zh", "e
         429, descriptions={429: "Too many codes matching nothing from this address"}
     ),
 )
-async def verify_report(
-    code: str,
-    session: SessionDep,
-    outbox: OutboxDep,
-    settings: SettingsDep,
-    secrets: SecretsDep,
-    clock: ClockDep,
-    ip: ClientIp,
-) -> Any:
+async def verify_report(code: str, request: Request) -> Response:
     """Verify a report by its code (no account needed): valid, not yet valid, expired,
     closed by its holder, revoked (with the date and why) or unknown; who issued the
     record and whether that institution is active in the registry; the facts the holder
     chose to show while it is valid."""
+    # What the route needs is read from the request here, not through dependencies: each one
+    # FastAPI solves cost more than this route's own work (the busiest public route).
+    settings = settings_of(request)
     looked = await verifying.look_up(
-        session, outbox, _close_links(settings, secrets), code=code,
-        verifier=verifying.Verifier("api", ip),
-        miss_limit=settings.report_misses_per_address_per_hour, now=clock(),
-    )  # fmt: skip
-    return looked.answer
+        runtime_of(request).database,
+        verifications_of(request),
+        _lazy_close_links(settings),
+        code=code,
+        verifier=verifying.Verifier("api", client_ip_of(request, settings)),
+        budget=verifying.miss_budget(settings.report_misses_per_address_per_hour),
+        now=clock_of(request)(),
+    )
+    # The answer's fields serialised as the response model would, without validating them
+    # again (the same bytes; tests/unit/test_verify_answer_json.py holds them to it).
+    return Response(to_json(looked.answer), media_type="application/json")
 
 
 @router.get("/v", response_class=HTMLResponse, include_in_schema=False)
@@ -83,21 +104,14 @@ async def verification_form(
     accept_language: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The page where a verifier types a code (a typed code goes on to its answer page)."""
-    language = _language(lang, accept_language)
-    if code:
-        normalised = normalise_code(code)
-        if normalised:
-            return RedirectResponse(f"v/{normalised}?lang={language}", status_code=303)
-        html = render_code_form(language, error="malformed", code=code)
-        return HTMLResponse(html, status_code=200, headers=page_headers())
-    return HTMLResponse(render_code_form(language), headers=page_headers())
+    return code_form_response(page_language(lang, accept_language), code)
 
 
 @router.get("/v/{code}", response_class=HTMLResponse, include_in_schema=False)
 async def verification_page(
     code: str,
-    session: SessionDep,
-    outbox: OutboxDep,
+    database: DatabaseDep,
+    verifications: VerificationsDep,
     settings: SettingsDep,
     secrets: SecretsDep,
     storage: StorageDep,
@@ -107,21 +121,17 @@ async def verification_page(
     accept_language: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The verification page a report's QR code opens (zh/en by the browser's language)."""
-    language = _language(lang, accept_language)
+    language = page_language(lang, accept_language)
     try:
         looked = await verifying.look_up(
-            session, outbox, _close_links(settings, secrets), code=code,
+            database, verifications, _close_links(settings, secrets), code=code,
             verifier=verifying.Verifier("page", ip),
-            miss_limit=settings.report_misses_per_address_per_hour, now=clock(),
+            budget=verifying.miss_budget(settings.report_misses_per_address_per_hour),
+            now=clock(),
         )  # fmt: skip
     except VerificationLookupsExceeded as refused:
-        # A person sees the form saying why, not a problem document.
-        return HTMLResponse(
-            render_code_form(language, error="rate_limited", code=code[:40]),
-            status_code=429,
-            headers={**page_headers(), **refused.headers},
-        )
-    answer = looked.answer
+        return lookups_exceeded_page(language, code, refused)
+    answer = VerificationAnswer(**looked.answer)
     if looked.report is not None and answer.state == "valid" and looked.report.photo_key:
         answer = answer.model_copy(update={"photo": await storage.read(looked.report.photo_key)})
     html = render_answer_page(answer, language, form_href="../v")
@@ -195,20 +205,11 @@ async def close_by_link(
     )
 
 
-@router.get("/issuer")
-async def issuer(settings: SettingsDep, keys: SigningKeysDep) -> JSONResponse:
-    """The issuer's key document: the public key that report credentials' proofs name."""
-    return JSONResponse(
-        issuer_document(keys, Addresses(settings.public_base_url)),
-        headers={"Cache-Control": "public, max-age=3600"},
+router.include_router(
+    issuer_router(
+        lambda request: Addresses(settings_of(request).public_base_url), "report credentials"
     )
-
-
-@router.get("/issuer/jwks.json")
-async def issuer_keys(keys: SigningKeysDep) -> JSONResponse:
-    """The platform's signing keys as a JWK set: the credential key and the PDF-signing
-    certificate (x5c), for verifying offline."""
-    return JSONResponse(public_jwks(keys), headers={"Cache-Control": "public, max-age=3600"})
+)
 
 
 @router.get(

@@ -1,0 +1,63 @@
+"""The degree application notices (migration notification_0011): every template passes the
+save-time check with its sample, each route has zh and en templates for its channels, and a
+return names the materials while a disqualification carries its reason."""
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from educert_common.events.catalogue import CATALOGUE
+from notification.templates.rendering import TemplateParts, check_template
+
+VERSIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
+
+
+def _migration(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, VERSIONS / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+DEGREE = _migration("2026_12_02_0011_degree_application_notices")
+
+
+def _render(key: str, channel: str, locale: str, data: dict[str, Any]) -> str:
+    for k, c, loc, subject, body, html_body, _, _sample in DEGREE.TEMPLATES:
+        if (k, c, loc) == (key, channel, locale):
+            return check_template(
+                TemplateParts(c, subject, body, html_body), data, sms_max_chars=300
+            ).body
+    raise AssertionError(f"no template {key} {channel} {locale}")
+
+
+@pytest.mark.parametrize("template", DEGREE.TEMPLATES, ids=lambda t: f"{t[0]}-{t[1]}-{t[2]}")
+def test_every_template_passes_the_save_time_check(template: tuple[Any, ...]) -> None:
+    _key, channel, _locale, subject, body, html_body, _code, sample = template
+    rendered = check_template(
+        TemplateParts(channel, subject, body, html_body), sample, sms_max_chars=300
+    )
+    assert rendered.body.strip() and "{" not in rendered.body
+
+
+def test_every_route_has_zh_and_en_templates_and_a_catalogued_event_with_its_sample() -> None:
+    have = {(k, c, loc) for k, c, loc, *_ in DEGREE.TEMPLATES}
+    samples = {k: sample for k, _c, _l, *_, sample in DEGREE.TEMPLATES}
+    for event_type, key, channels in DEGREE.ROUTES:
+        for channel in channels:
+            assert {(key, channel, "zh"), (key, channel, "en")} <= have, (key, channel)
+        # The sample is a valid event of the type, so the template sees real field names.
+        CATALOGUE[event_type].model_validate(samples[key])
+
+
+def test_a_return_names_each_material_and_a_disqualification_its_reason() -> None:
+    zh = _render("degree_application_returned", "email", "zh", DEGREE.RETURNED_SAMPLE)
+    assert "毕业证扫描件：扫描件不清晰" in zh and "其他：请核对外语成绩" in zh
+    en = _render("degree_application_returned", "inbox", "en", DEGREE.RETURNED_SAMPLE)
+    assert "diploma scan: 扫描件不清晰" in en
+    sms = _render("degree_application_disqualified", "sms", "zh", DEGREE.DISQUALIFIED_SAMPLE)
+    assert "取消资格" in sms and "外语成绩单系伪造" in sms
