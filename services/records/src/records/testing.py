@@ -97,21 +97,27 @@ class Caller:
         return user_id, {"Authorization": f"Bearer {token}"}
 
     async def institution(self, institution_id: str | None = None, **fields: Any) -> str:
-        """Create an active institution and return its code."""
-        code = institution_id or new_institution_id()
-        body = {
-            "id": code,
-            "name_zh": f"测试大学{code[-4:]}",
-            "name_en": f"Test University {code[-4:]}",
-            "province": "北京市",
-            "kind": "undergraduate",
-            **fields,
-        }
-        response = await self.http.post(
-            f"{self.stack.url}/institutions", json=body, headers=await self.operator()
-        )
-        assert response.status_code == 201, response.text
-        return code
+        """Create an active institution and return its code (a fresh random code unless one
+        is given: one drawn by another test of the run is drawn again)."""
+        for _ in range(5):
+            code = institution_id or new_institution_id()
+            body = {
+                "id": code,
+                "name_zh": f"测试大学{code[-4:]}",
+                "name_en": f"Test University {code[-4:]}",
+                "province": "北京市",
+                "kind": "undergraduate",
+                **fields,
+            }
+            response = await self.http.post(
+                f"{self.stack.url}/institutions", json=body, headers=await self.operator()
+            )
+            taken = response.status_code == 409 and response.json()["code"] == "institution_exists"
+            if institution_id is None and taken:
+                continue
+            assert response.status_code == 201, response.text
+            return code
+        raise AssertionError("five random institution codes in a row were taken")
 
 
 RNG = random.Random(20261202)
