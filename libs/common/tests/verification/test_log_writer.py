@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from educert_common.db import Database, ensure_database
 from educert_common.settings import PlatformSettings
+from educert_common.testing.waiting import wait_until
 from educert_common.verification.log_writer import LogWriter
 
 TABLE = "log_writer_rows"
@@ -64,13 +65,13 @@ async def written(database: Database, run: str) -> list[int]:
 async def wait_until_written(
     database: Database, run: str, count: int, deadline: float = 5.0
 ) -> list[int]:
-    """Poll until `count` rows of `run` are in the table, or fail at the deadline."""
-    end = time.monotonic() + deadline
-    while True:
+    """The rows of `run` once `count` of them are in the table (fails at the deadline)."""
+
+    async def enough() -> list[int] | None:
         rows = await written(database, run)
-        if len(rows) >= count or time.monotonic() > end:
-            return rows
-        await asyncio.sleep(0.01)
+        return rows if len(rows) >= count else None
+
+    return await wait_until(enough, timeout=deadline, message=f"{count} log rows of {run}")
 
 
 def new_run(request: pytest.FixtureRequest) -> str:
