@@ -4,7 +4,7 @@ periods, working days) move a running process's time instead of sleeping."""
 
 import os
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from educert_common.db import utcnow
@@ -42,3 +42,7 @@ def clock_from_offset_file(offset_file: str) -> Clock:
     if offset_file:
         return OffsetClock(Path(offset_file))
     return utcnow
+
+
+# The time zone dates shown to people are in (China has no daylight saving time).
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")

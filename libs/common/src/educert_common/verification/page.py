@@ -5,20 +5,21 @@ data: URI), so the page works on a verifier's phone with nothing but our server 
 
 import base64
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
 import filetype
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from educert_common.clock import BEIJING
+
+# China has kept UTC+8 without daylight saving since 1991; no tz database needed.
 from educert_common.i18n import Language
 from educert_common.verification import texts
 from educert_common.verification.answer import Fact, Issuer, VerificationAnswer
 from educert_common.verification.texts import FormError
 
-# China has kept UTC+8 without daylight saving since 1991; no tz database needed.
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 # Only formats every phone browser shows; anything else is left out rather than embedded.
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})
 

@@ -5,7 +5,7 @@ certification.applications.states."""
 import hashlib
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -33,12 +33,11 @@ from certification.exceptions import (
 from certification.kinds import KINDS, ApplicationKindSpec, kind_spec
 from certification.materials import service as materials
 from educert_common.audit import AuditLog
+from educert_common.clock import BEIJING
 from educert_common.errors import FieldError, Text, ValidationFailed
 from educert_common.events.catalogue import ApplicationWithdrawn
 from educert_common.events.outbox import Outbox
 from educert_common.settings import PlatformSettings
-
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 async def open_draft(

@@ -4,12 +4,13 @@ its entry in the certificates' status list); and the signed refusal letter of a 
 application. Signed with the platform's keys, as records signs reports."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Literal
 
 from reportlab.lib.units import mm
 
 from certification.certificates.models import Certificate
+from educert_common.clock import BEIJING
 from educert_common.credentials.data_integrity import add_proof
 from educert_common.credentials.status_list import status_entry
 from educert_common.credentials.vc import build_credential
@@ -22,7 +23,7 @@ from educert_common.verification.codes import display_code
 from educert_common.verification.public import ISSUER_NAME, PublicAddresses
 
 Language = Literal["zh", "en"]
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+
 # The one status list of certificates (revocation): a random index per certificate.
 STATUS_LIST_ID = "certificates-1"
 DOMESTIC_KINDS = frozenset({"domestic_qualification"})

@@ -5,7 +5,7 @@ the reasons of a refusal (for its letter)."""
 import secrets
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,11 +28,11 @@ from certification.certificates.repository import CertificateRepository, Dispatc
 from certification.exceptions import ApplicationNotFound
 from certification.kinds import kind_spec
 from educert_common.audit import AuditLog
+from educert_common.clock import BEIJING
 from educert_common.events.catalogue import CertificateRevoked as CertificateRevokedEvent
 from educert_common.events.outbox import Outbox
 from educert_common.verification.codes import new_code
 
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 # The status list's size (Bitstring Status List's minimum, as reports use).
 STATUS_LIST_ENTRIES = 131_072
 INDEX_ATTEMPTS = 64

@@ -5,16 +5,16 @@ the applicant, and `blocking` ones refuse the submit. The rules are tabled in
 docs/certification.md ("Pre-submission checks")."""
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
 from certification.checks import dates, domestic, mode, names, person, study, travel
 from certification.checks.model import AccountFacts, Draft, Finding
 from certification.kinds import ApplicationKindSpec
+from educert_common.clock import BEIJING
 
 __all__ = ["Finding", "run_checks"]
 
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 CHECKS: tuple[Callable[[Draft], list[Finding]], ...] = (
     names.check,

@@ -5,7 +5,7 @@ official calendar (calendar). When the calendar's data runs out the estimate say
 
 import functools
 import logging
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,11 +17,11 @@ from certification.estimates.calendar import CalendarExhausted
 from certification.estimates.estimator import History, Plan, Rules, Situation, plan
 from certification.estimates.repository import EstimateRepository
 from certification.kinds import kind_spec
+from educert_common.clock import BEIJING as SHANGHAI
 
 logger = logging.getLogger(__name__)
 
 # China keeps one offset all year (no daylight saving).
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 @functools.lru_cache(maxsize=1)

@@ -5,7 +5,7 @@ reviewers claiming at once are served one after the other and the second finds i
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,10 +24,10 @@ from certification.reviews.repository import (
 )
 from educert_common.audit import AuditLog
 from educert_common.auth import OVERSEEING_ROLES, Principal
+from educert_common.clock import BEIJING
 from educert_common.events.outbox import Outbox
 from educert_common.http.pagination import Cursor, cursor_invalid
 
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 WAITING = tuple(sorted(state.value for state in QUEUED))
 
 
