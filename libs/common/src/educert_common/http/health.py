@@ -54,20 +54,17 @@ def health_router(checks: Callable[[Request], Mapping[str, HealthCheck]]) -> API
         """Answer 200 when the database and the broker are reachable, 503 otherwise; warnings
         are shown either way and never make it 503."""
         results: dict[str, str] = {}
-        warnings: set[str] = set()
+        failed: dict[str, str] = {}
         for name, check in checks(request).items():
             if isinstance(check, WarningCheck):
                 text = await run_warning_check(check)
                 results[name] = "ok" if text is None else f"warning: {text}"
-                if text is not None:
-                    warnings.add(name)
                 continue
             try:
                 await asyncio.wait_for(check(), READINESS_TIMEOUT_SECONDS)
                 results[name] = "ok"
             except Exception as exc:
-                results[name] = f"unavailable: {type(exc).__name__}"
-        failed = {k: v for k, v in results.items() if v != "ok" and k not in warnings}
+                results[name] = failed[name] = f"unavailable: {type(exc).__name__}"
         if not failed:
             return JSONResponse({"status": "ready", "checks": results})
         body = problem_body(
