@@ -21,7 +21,13 @@ from educert_common.events.consumer import EventConsumer, EventHandler
 from educert_common.events.outbox import Outbox, OutboxRelay
 from educert_common.events.tables import MessagingTables
 from educert_common.http.contract import install_contract
-from educert_common.http.health import ReadinessCheck, health_router
+from educert_common.http.health import (
+    HealthCheck,
+    ReadinessCheck,
+    WarningCheck,
+    health_router,
+    run_warning_check,
+)
 from educert_common.http.middleware import MetricsMiddleware, RequestContextMiddleware
 from educert_common.http.problems import install_problem_handlers
 from educert_common.logging import configure_logging
@@ -34,6 +40,8 @@ BackgroundJob = Callable[["ServiceRuntime"], Awaitable[None]]
 # that need settings (they get them from here, never by reading the environment themselves).
 EventHandlers = Mapping[str, EventHandler] | Callable[[Any], Mapping[str, EventHandler]]
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+# A service's warnings by name, built from its app (for what `create_app` put on app.state).
+WarningChecks = Callable[[FastAPI], Mapping[str, WarningCheck]]
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,9 @@ class ServiceDefinition:
     event_handlers: EventHandlers = field(default_factory=dict)
     # Long-running loops (expiry sweeps, schedulers) started and cancelled with the app.
     background_jobs: Sequence[BackgroundJob] = ()
+    # Conditions operators must hear about without the service leaving the load balancer:
+    # each is logged as a WARNING at start-up when it warns, and shown on /readyz (still 200).
+    warning_checks: WarningChecks | None = None
     version: str = "0.1.0"
 
 
@@ -106,6 +117,7 @@ def create_service_app(
         gc.collect()
         gc.freeze()
         logger.info("service started", extra={"port": settings.port})
+        await _log_warnings(app, definition)
         try:
             yield
         finally:
@@ -137,13 +149,30 @@ def create_service_app(
     )
     app.add_middleware(RequestContextMiddleware)
     include = include_flat if flat_routes else FastAPI.include_router
-    include(app, health_router(lambda request: runtime_of(request).readiness_checks()))
+
+    def health_checks(request: Request) -> dict[str, HealthCheck]:
+        checks: dict[str, HealthCheck] = {**runtime_of(request).readiness_checks()}
+        if definition.warning_checks is not None:
+            checks.update(definition.warning_checks(request.app))
+        return checks
+
+    include(app, health_router(health_checks))
     for router in definition.routers:
         include(app, router, prefix=api_prefix(definition.name))
     for router in definition.internal_routers:
         include(app, router, include_in_schema=False)
     install_contract(app)
     return app
+
+
+async def _log_warnings(app: FastAPI, definition: ServiceDefinition) -> None:
+    """Log each of the service's warnings once, at start-up, where operators read first."""
+    if definition.warning_checks is None:
+        return
+    for name, check in definition.warning_checks(app).items():
+        text = await run_warning_check(check)
+        if text is not None:
+            logger.warning("%s: %s", name, text, extra={"check": name})
 
 
 def include_flat(

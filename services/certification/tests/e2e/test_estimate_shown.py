@@ -1,7 +1,7 @@
 """The estimate the applicant sees, against real identity, payment (with its sandbox) and
 certification processes. Certification's clock is moved to a Monday of 2026 so the estimate
-stays inside the holiday data whatever the real date (past it, estimates show no date: see
-the calendar unit test that fails when chinese-calendar needs upgrading)."""
+stays inside the holiday data whatever the real date (past it, estimates show no date:
+see test_calendar_health.py for what operators are told)."""
 
 from datetime import UTC, date, datetime
 
