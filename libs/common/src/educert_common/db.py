@@ -1,5 +1,6 @@
 """Async engine, sessions and the one transaction scope every request and message runs in."""
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -94,6 +95,10 @@ class Database:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     read_sessionmaker: async_sessionmaker[AsyncSession]
+    # `raw` users wait here for one of the pool's own connections rather than open an
+    # overflow one: under steady load past the pool, overflow connections are opened and
+    # closed per request, and that costs more (here and in PostgreSQL) than the wait.
+    raw_slots: asyncio.Semaphore
 
     @classmethod
     def connect(cls, url: str, *, pool_size: int = 10) -> "Database":
@@ -117,6 +122,7 @@ class Database:
                 expire_on_commit=False,
                 autoflush=False,
             ),
+            asyncio.Semaphore(pool_size),
         )
 
     @asynccontextmanager
@@ -132,6 +138,16 @@ class Database:
         snapshot across statements is not needed, or where a single statement reads it all."""
         async with self.read_sessionmaker() as session:
             yield session
+
+    @asynccontextmanager
+    async def raw(self) -> AsyncIterator[Any]:
+        """A pooled connection's own asyncpg connection, each statement on its own
+        (autocommit), for the busiest read routes: there the ORM's work per statement
+        (session, compile cache, result rows) costs more than PostgreSQL's. The SQL stays in
+        the service's repository; hand-written statements are prepared once per connection
+        (asyncpg's statement cache)."""
+        async with self.raw_slots, self.engine.connect() as connection:
+            yield (await connection.get_raw_connection()).driver_connection
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:

@@ -1,6 +1,5 @@
 """App factory: `uvicorn records.main:create_app --factory`."""
 
-import asyncio
 from dataclasses import replace
 from pathlib import Path
 
@@ -44,7 +43,7 @@ def create_app(settings: RecordsSettings | None = None) -> FastAPI:
         DEFINITION, background_jobs=[*DEFINITION.background_jobs, verification_log_writer]
     )
     app = create_service_app(definition, settings)
-    app.state.verifications = Verifications(log, asyncio.Semaphore(settings.database_pool_size))
+    app.state.verifications = Verifications(log)
     app.state.clock = clock_for(settings)
     # Loaded now, not on first use: production refuses to start without its signing keys.
     app.state.signing_keys = load_signing_keys(SigningSettings(platform=settings.platform))

@@ -635,3 +635,80 @@ async def test_operator_unbinding_is_audited_announced_and_sticks(
         ),
     )
     assert changed["version"] == 2 and changed["bound"] is False
+
+
+async def test_the_archive_shows_every_version_status_change_and_the_successor(
+    caller: Caller, tap: IdentityTap
+) -> None:
+    successor, institution = await caller.institution(), await caller.institution()
+    who = _young(RNG)
+    student = await verified_student(caller, tap, who)
+    await account_known(caller, student)
+    number = f"V{RNG.randrange(10**6)}"
+    first = await report(caller, institution, "student-status", number, student_status_body(who))
+    await report(
+        caller,
+        institution,
+        "student-status",
+        number,
+        student_status_body(who, status="suspended", status_date="2020-03-01"),
+    )
+    await report(
+        caller,
+        institution,
+        "student-status",
+        number,
+        student_status_body(who, major="软件工程", status="resumed", status_date="2021-03-01"),
+    )
+    merge = await caller.http.patch(
+        f"{caller.stack.url}/institutions/{institution}",
+        json={"status": "merged", "successor_id": successor, "reason": "院校合并"},
+        headers=await caller.operator(),
+    )
+    assert merge.status_code == 200, merge.text
+    masked = who.id_number[:3] + "*" * 11 + who.id_number[-4:]
+
+    detail = await caller.http.get(
+        f"{caller.stack.url}/me/student-status/{first['id']}", headers=student.headers
+    )
+    assert detail.status_code == 200, detail.text
+    body = detail.json()
+    assert who.id_number not in detail.text
+    assert body["record"]["version"] == 3 and body["record"]["major"] == "软件工程"
+    assert body["record"]["status"] == "resumed" and body["record"]["id_number_masked"] == masked
+    assert body["record"]["study_years"] == "4.0" and body["record"]["has_photo"] is False
+    # Versions newest first, each with the facts of its time and the ID number masked.
+    assert [v["version"] for v in body["versions"]] == [3, 2, 1]
+    assert [v["facts"]["major"] for v in body["versions"]] == [
+        "软件工程",
+        "计算机科学与技术",
+        "计算机科学与技术",
+    ]
+    assert all(v["facts"]["id_number_masked"] == masked for v in body["versions"])
+    assert all(v["created_at"].endswith("Z") for v in body["versions"])
+    # Status changes in the order they took effect.
+    assert [(c["status"], c["effective_on"], c["version"]) for c in body["status_changes"]] == [
+        ("enrolled", "2019-09-01", 1),
+        ("suspended", "2020-03-01", 2),
+        ("resumed", "2021-03-01", 3),
+    ]
+    # The issuing institution keeps its name, now shown as merged into its successor.
+    assert body["institution"]["id"] == institution
+    assert body["institution"]["status"] == "merged"
+    assert body["institution"]["successor"]["id"] == successor
+    assert body["institution"]["successor"]["name_zh"] == f"测试大学{successor[-4:]}"
+
+    listing = await caller.http.get(f"{caller.stack.url}/me/records", headers=student.headers)
+    (entry,) = listing.json()["items"]
+    assert entry["id"] == first["id"] and entry["status"] == "resumed"
+    assert entry["major"] == "软件工程" and entry["date"] == "2019-09-01"
+    assert entry["institution"]["successor"]["id"] == successor
+
+    # Operators see the same, with the owning account.
+    support = await caller.http.get(
+        f"{caller.stack.url}/support/student-status/{first['id']}",
+        headers=await caller.operator(),
+    )
+    assert support.status_code == 200
+    assert {k: v for k, v in support.json().items() if k != "owner_id"} == body
+    assert support.json()["owner_id"] == str(student.user_id)

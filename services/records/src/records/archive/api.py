@@ -7,9 +7,10 @@ exactly like a record that does not exist.
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
+from pydantic import BaseModel
 
-from educert_common.app import ReadSessionDep
+from educert_common.app import ReadSessionDep, runtime_of
 from educert_common.auth import Operator
 from educert_common.http.contract import problems
 from educert_common.http.pagination import Page, PageParams, page_params
@@ -18,7 +19,8 @@ from records.academic.schemas import OUT_MODELS
 from records.access import AccountId
 from records.archive import service
 from records.archive.schemas import ArchiveDetail, ArchiveEntry, SupportDetail
-from records.runtime import SecretsDep, StorageDep
+from records.crypto import secrets_for
+from records.runtime import SecretsDep, StorageDep, settings_of
 
 router = APIRouter(tags=["records: student archive"])
 
@@ -27,26 +29,36 @@ PHOTO_TYPES = ("image/jpeg", "image/png", "application/octet-stream")
 BINARY = {"type": "string", "format": "binary"}
 
 
+def _json(model: BaseModel) -> Response:
+    # Validated by the service already: sent as it is, not validated again for the response.
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
 @router.get("/me/records", response_model=Page[ArchiveEntry])
 async def list_my_records(
     account: AccountId,
-    session: ReadSessionDep,
     params: Annotated[PageParams, Depends(page_params)],
-) -> Page[ArchiveEntry]:
+    request: Request,
+) -> Response:
     """List your records of all three kinds (student status, qualifications, degrees), newest
     first."""
-    return await service.list_archive(session, owner_id=account, params=params)
+    database = runtime_of(request).database
+    return _json(await service.list_archive(database, owner_id=account, params=params))
 
 
 def _add_kind_routes(kind: RecordKind) -> None:
     out_model: Any = OUT_MODELS[kind]
     label = kind.value.replace("_", " ")
 
-    async def my_record(
-        record_id: RecordId, account: AccountId, session: ReadSessionDep, secrets: SecretsDep
-    ) -> Any:
-        return await service.record_detail(
-            session, secrets, kind=kind, record_id=record_id, owner_id=account
+    async def my_record(record_id: RecordId, account: AccountId, request: Request) -> Response:
+        return _json(
+            await service.record_detail(
+                runtime_of(request).database,
+                secrets_for(settings_of(request)),
+                kind=kind,
+                record_id=record_id,
+                owner_id=account,
+            )
         )
 
     my_record.__doc__ = (
@@ -87,10 +99,12 @@ def _add_kind_routes(kind: RecordKind) -> None:
     )(my_photo)
 
     async def support_record(
-        record_id: RecordId, operator: Operator, session: ReadSessionDep, secrets: SecretsDep
-    ) -> Any:
-        return await service.record_detail(
-            session, secrets, kind=kind, record_id=record_id, owner_id=None
+        record_id: RecordId, operator: Operator, request: Request, secrets: SecretsDep
+    ) -> Response:
+        return _json(
+            await service.record_detail(
+                runtime_of(request).database, secrets, kind=kind, record_id=record_id, owner_id=None
+            )
         )
 
     support_record.__doc__ = (

@@ -1,104 +1,133 @@
-"""All SQL of the student's archive: the combined list over the three kinds, one owned record,
-and the institution with its successor."""
+"""All SQL of the student's archive: the combined list over the three kinds and one record in
+detail (raw statements: the archive is the students' busiest read), and an owned record as a
+model (its photo)."""
 
 import uuid
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, literal, null, or_, select, union_all
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from educert_common.http.pagination import Cursor, PageParams
-from records.academic.models import (
-    MODELS,
-    DegreeRecord,
-    QualificationRecord,
-    RecordModel,
-    StudentStatusRecord,
-)
+from records.academic.models import MODELS, RecordModel
 from records.academic.rules import RecordKind
-from records.institutions.models import Institution
+
+# The combined page over the three kinds: $1 the owner, $2 the limit, then (after a cursor)
+# $3 its time and $4 its id; newest first, ties by id. Tables: academic.models.
+_ENTRIES = """
+SELECT e.*, i.name_zh AS institution_name_zh, i.name_en AS institution_name_en,
+       i.status AS institution_status,
+       s.id AS successor_id, s.name_zh AS successor_name_zh, s.name_en AS successor_name_en
+FROM (SELECT 'student_status' AS kind, id, created_at, institution_id, student_number, major,
+             level, enrollment_date AS date, status AS record_status, bound_via, bound_at
+      FROM student_status_records WHERE owner_id = $1
+      UNION ALL
+      SELECT 'qualification', id, created_at, institution_id, student_number, major,
+             level, graduation_date, conclusion, bound_via, bound_at
+      FROM qualification_records WHERE owner_id = $1
+      UNION ALL
+      SELECT 'degree', id, created_at, institution_id, student_number, major,
+             degree_level, conferred_date, NULL, bound_via, bound_at
+      FROM degree_records WHERE owner_id = $1) AS e
+JOIN institutions AS i ON i.id = e.institution_id
+LEFT JOIN institutions AS s ON s.id = i.successor_id
+WHERE $3::timestamptz IS NULL OR (e.created_at, e.id) < ($3, $4::uuid)
+ORDER BY e.created_at DESC, e.id DESC
+LIMIT $2
+"""
+
+# One record ($1, of kind $3) with its institution and successor (`issuer_*`,
+# `successor_*`), its versions newest first (`versions`: version, facts, sealed ID number,
+# reason, source, created_at) and, for student status, its dated status changes (`changes`:
+# status, effective_on, version, recorded_at); only if $2 owns it ($2 NULL: any record,
+# for operators). Written out per kind (tables: academic.models).
+_DETAIL = {
+    RecordKind.STUDENT_STATUS: """
+SELECT r.*,
+       i.id AS issuer_id, i.name_zh AS issuer_name_zh, i.name_en AS issuer_name_en,
+       i.status AS issuer_status,
+       s.id AS successor_id, s.name_zh AS successor_name_zh, s.name_en AS successor_name_en,
+       ARRAY(SELECT ROW(v.version, v.facts, v.id_number_encrypted, v.reason, v.source,
+                        v.created_at)
+             FROM record_versions AS v WHERE v.kind = $3 AND v.record_id = r.id
+             ORDER BY v.version DESC) AS versions,
+       ARRAY(SELECT ROW(c.status, c.effective_on, c.version, c.recorded_at)
+             FROM student_status_changes AS c WHERE c.record_id = r.id
+             ORDER BY c.effective_on, c.version) AS changes
+FROM student_status_records AS r
+JOIN institutions AS i ON i.id = r.institution_id
+LEFT JOIN institutions AS s ON s.id = i.successor_id
+WHERE r.id = $1 AND ($2::uuid IS NULL OR r.owner_id = $2)
+""",
+    RecordKind.QUALIFICATION: """
+SELECT r.*,
+       i.id AS issuer_id, i.name_zh AS issuer_name_zh, i.name_en AS issuer_name_en,
+       i.status AS issuer_status,
+       s.id AS successor_id, s.name_zh AS successor_name_zh, s.name_en AS successor_name_en,
+       ARRAY(SELECT ROW(v.version, v.facts, v.id_number_encrypted, v.reason, v.source,
+                        v.created_at)
+             FROM record_versions AS v WHERE v.kind = $3 AND v.record_id = r.id
+             ORDER BY v.version DESC) AS versions,
+       NULL AS changes
+FROM qualification_records AS r
+JOIN institutions AS i ON i.id = r.institution_id
+LEFT JOIN institutions AS s ON s.id = i.successor_id
+WHERE r.id = $1 AND ($2::uuid IS NULL OR r.owner_id = $2)
+""",
+    RecordKind.DEGREE: """
+SELECT r.*,
+       i.id AS issuer_id, i.name_zh AS issuer_name_zh, i.name_en AS issuer_name_en,
+       i.status AS issuer_status,
+       s.id AS successor_id, s.name_zh AS successor_name_zh, s.name_en AS successor_name_en,
+       ARRAY(SELECT ROW(v.version, v.facts, v.id_number_encrypted, v.reason, v.source,
+                        v.created_at)
+             FROM record_versions AS v WHERE v.kind = $3 AND v.record_id = r.id
+             ORDER BY v.version DESC) AS versions,
+       NULL AS changes
+FROM degree_records AS r
+JOIN institutions AS i ON i.id = r.institution_id
+LEFT JOIN institutions AS s ON s.id = i.successor_id
+WHERE r.id = $1 AND ($2::uuid IS NULL OR r.owner_id = $2)
+""",
+}
 
 
-def _owned(model: Any, kind: RecordKind, owner: Any, level: Any, day: Any, status: Any) -> Any:
-    return select(
-        literal(kind.value).label("kind"),
-        model.id.label("id"),
-        model.created_at.label("created_at"),
-        model.institution_id.label("institution_id"),
-        model.student_number.label("student_number"),
-        model.major.label("major"),
-        level.label("level"),
-        day.label("date"),
-        status.label("record_status"),
-        model.bound_via.label("bound_via"),
-        model.bound_at.label("bound_at"),
-    ).where(model.owner_id == owner)
+class ArchiveReads:
+    """The archive's two busiest reads (a student's list and one record in detail), each one
+    statement on a raw asyncpg connection (`Database.raw`)."""
 
-
-# Built once: composing the union and its aliases costs more than running it.
-_issuer = aliased(Institution, name="issuer")
-_successor = aliased(Institution, name="successor")
-
-
-@lru_cache(maxsize=2)
-def _entries_statement(after_cursor: bool) -> Any:
-    """The combined page query over the three kinds, with bound parameters `owner_id`,
-    `limit` and (after a cursor) `after_at`, `after_id`."""
-    owner = bindparam("owner_id", type_=UUID(as_uuid=True))
-    s, q, d = StudentStatusRecord, QualificationRecord, DegreeRecord
-    combined = union_all(
-        _owned(s, RecordKind.STUDENT_STATUS, owner, s.level, s.enrollment_date, s.status),
-        _owned(q, RecordKind.QUALIFICATION, owner, q.level, q.graduation_date, q.conclusion),
-        _owned(d, RecordKind.DEGREE, owner, d.degree_level, d.conferred_date, null()),
-    ).subquery("entries")
-    statement = (
-        select(
-            combined,
-            _issuer.name_zh,
-            _issuer.name_en,
-            _issuer.status.label("institution_status"),
-            _successor.id.label("successor_id"),
-            _successor.name_zh.label("successor_name_zh"),
-            _successor.name_en.label("successor_name_en"),
-        )
-        .join(_issuer, _issuer.id == combined.c.institution_id)
-        .outerjoin(_successor, _successor.id == _issuer.successor_id)
-    )
-    if after_cursor:
-        after_at = bindparam("after_at", type_=combined.c.created_at.type)
-        after_id = bindparam("after_id", type_=UUID(as_uuid=True))
-        statement = statement.where(
-            or_(
-                combined.c.created_at < after_at,
-                and_(combined.c.created_at == after_at, combined.c.id < after_id),
-            )
-        )
-    return statement.order_by(combined.c.created_at.desc(), combined.c.id.desc()).limit(
-        bindparam("limit", type_=Integer)
-    )
-
-
-class ArchiveRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
 
     async def entries(
         self, owner_id: uuid.UUID, params: PageParams
     ) -> tuple[list[Any], Cursor | None]:
         """One page of the account's records of all kinds, newest first, with institutions."""
-        values: dict[str, Any] = {"owner_id": owner_id, "limit": params.limit + 1}
-        if params.cursor is not None:
-            values.update(after_at=params.cursor.created_at, after_id=uuid.UUID(params.cursor.id))
-        statement = _entries_statement(params.cursor is not None)
-        rows = list((await self.session.execute(statement, values)).all())
+        after = params.cursor
+        rows = await self.connection.fetch(
+            _ENTRIES,
+            owner_id,
+            params.limit + 1,
+            after.created_at if after else None,
+            uuid.UUID(after.id) if after else None,
+        )
         cursor = None
         if len(rows) > params.limit:
             rows = rows[: params.limit]
-            cursor = Cursor(rows[-1].created_at, str(rows[-1].id))
+            cursor = Cursor(rows[-1]["created_at"], str(rows[-1]["id"]))
         return rows, cursor
+
+    async def detail(
+        self, kind: RecordKind, record_id: uuid.UUID, *, owner_id: uuid.UUID | None
+    ) -> Any:
+        """The row of `_DETAIL`, only if the account owns the record (None: any record, for
+        operators); None when there is no such record."""
+        return await self.connection.fetchrow(_DETAIL[kind], record_id, owner_id, kind.value)
+
+
+class ArchiveRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
 
     async def record(
         self, kind: RecordKind, record_id: uuid.UUID, *, owner_id: uuid.UUID | None
@@ -109,19 +138,3 @@ class ArchiveRepository:
         if owner_id is not None:
             statement = statement.where(model.owner_id == owner_id)
         return (await self.session.execute(statement)).scalar_one_or_none()
-
-    async def record_with_institution(
-        self, kind: RecordKind, record_id: uuid.UUID, *, owner_id: uuid.UUID | None
-    ) -> tuple[RecordModel, Institution, Institution | None] | None:
-        """`record` with its institution and that one's successor, in one query."""
-        model: Any = MODELS[kind.value]
-        statement = (
-            select(model, Institution, _successor)
-            .join(Institution, Institution.id == model.institution_id)
-            .outerjoin(_successor, _successor.id == Institution.successor_id)
-            .where(model.id == record_id)
-        )
-        if owner_id is not None:
-            statement = statement.where(model.owner_id == owner_id)
-        row = (await self.session.execute(statement)).one_or_none()
-        return (row[0], row[1], row[2]) if row is not None else None

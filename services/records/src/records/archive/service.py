@@ -8,22 +8,14 @@ from typing import Any
 import filetype
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from educert_common.db import Database
 from educert_common.http.pagination import Page, PageParams, cursor_invalid
 from educert_common.storage import IMAGE_TYPES, FileStorage
-from records.academic import service as academic
 from records.academic.models import RecordModel
-from records.academic.repository import RecordRepository
 from records.academic.rules import RecordKind
-from records.academic.schemas import StatusChangeOut
-from records.archive.repository import ArchiveRepository
-from records.archive.schemas import (
-    ArchiveDetail,
-    ArchiveEntry,
-    ArchiveVersion,
-    InstitutionName,
-    InstitutionRef,
-    SupportDetail,
-)
+from records.academic.schemas import OUT_MODELS
+from records.archive.repository import ArchiveReads, ArchiveRepository
+from records.archive.schemas import ArchiveDetail, ArchiveEntry, SupportDetail
 from records.crypto import Secrets
 from records.exceptions import PhotoNotFound, RecordNotFound
 
@@ -39,42 +31,57 @@ def _check_cursor(params: PageParams) -> None:
         raise cursor_invalid() from None
 
 
+_PAGE_OF_ENTRIES = Page[ArchiveEntry]
+
+
+def _institution(row: Any, prefix: str, status: str) -> dict[str, Any]:
+    successor_id = row["successor_id"]
+    return {
+        "id": row[f"{prefix}id"],
+        "name_zh": row[f"{prefix}name_zh"],
+        "name_en": row[f"{prefix}name_en"],
+        "status": row[status],
+        "successor": (
+            {
+                "id": successor_id,
+                "name_zh": row["successor_name_zh"],
+                "name_en": row["successor_name_en"],
+            }
+            if successor_id is not None
+            else None
+        ),
+    }
+
+
 async def list_archive(
-    session: AsyncSession, *, owner_id: uuid.UUID, params: PageParams
+    database: Database, *, owner_id: uuid.UUID, params: PageParams
 ) -> Page[ArchiveEntry]:
     """List the account's records of all three kinds, newest first."""
     _check_cursor(params)
-    rows, cursor = await ArchiveRepository(session).entries(owner_id, params)
-    items = [
-        ArchiveEntry(
-            kind=RecordKind(row.kind),
-            id=row.id,
-            institution=InstitutionRef(
-                id=row.institution_id,
-                name_zh=row.name_zh,
-                name_en=row.name_en,
-                status=row.institution_status,
-                successor=(
-                    InstitutionName(
-                        id=row.successor_id,
-                        name_zh=row.successor_name_zh,
-                        name_en=row.successor_name_en,
-                    )
-                    if row.successor_id
-                    else None
-                ),
-            ),
-            student_number=row.student_number,
-            major=row.major,
-            level=row.level,
-            date=row.date,
-            status=row.record_status,
-            bound_via=row.bound_via,
-            bound_at=row.bound_at,
-        )
-        for row in rows
-    ]
-    return Page[ArchiveEntry](items=items, next_cursor=cursor.encode() if cursor else None)
+    async with database.raw() as connection:
+        rows, cursor = await ArchiveReads(connection).entries(owner_id, params)
+    # Validated once from plain data: the response's shape is the model's, without building
+    # each nested model in Python first.
+    return _PAGE_OF_ENTRIES.model_validate(
+        {
+            "items": [
+                {
+                    "kind": row["kind"],
+                    "id": row["id"],
+                    "institution": _institution(row, "institution_", "institution_status"),
+                    "student_number": row["student_number"],
+                    "major": row["major"],
+                    "level": row["level"],
+                    "date": row["date"],
+                    "status": row["record_status"],
+                    "bound_via": row["bound_via"],
+                    "bound_at": row["bound_at"],
+                }
+                for row in rows
+            ],
+            "next_cursor": cursor.encode() if cursor else None,
+        }
+    )
 
 
 async def owned_record(
@@ -87,8 +94,15 @@ async def owned_record(
     return record
 
 
+_DETAIL_MODELS: dict[tuple[RecordKind, bool], Any] = {
+    (kind, support): (SupportDetail if support else ArchiveDetail)[OUT_MODELS[kind]]  # type: ignore[index]
+    for kind in RecordKind
+    for support in (False, True)
+}
+
+
 async def record_detail(
-    session: AsyncSession,
+    database: Database,
     secrets: Secrets,
     *,
     kind: RecordKind,
@@ -96,51 +110,45 @@ async def record_detail(
     owner_id: uuid.UUID | None,
 ) -> Any:
     """One record of the account (operators: any record) with institution and history."""
-    found = await ArchiveRepository(session).record_with_institution(
-        kind, record_id, owner_id=owner_id
-    )
-    if found is None:
+    async with database.raw() as connection:
+        row = await ArchiveReads(connection).detail(kind, record_id, owner_id=owner_id)
+    if row is None:
         raise RecordNotFound()
-    record, issuer, successor = found
-    records = RecordRepository(session, kind)
-    versions = [
-        ArchiveVersion(
-            version=v.version,
-            facts=academic.version_view(v, secrets).facts,
-            reason=v.reason,
-            source=v.source,
-            created_at=v.created_at,
-        )
-        for v in await records.versions(record.id)
-    ]
-    changes = (
-        [StatusChangeOut.model_validate(c) for c in await records.status_changes(record.id)]
-        if kind == RecordKind.STUDENT_STATUS
-        else []
+    record = {name: row[name] for name in OUT_MODELS[kind].model_fields if name in row}
+    record.update(
+        kind=kind,
+        id_number_masked=secrets.masked_id_number(row["id_number_encrypted"]),
+        has_photo=row["photo_key"] is not None,
+        bound=row["owner_id"] is not None,
     )
-    fields: dict[str, Any] = {
-        "record": academic.view_of(record, kind, secrets),
-        "institution": InstitutionRef(
-            id=issuer.id,
-            name_zh=issuer.name_zh,
-            name_en=issuer.name_en,
-            status=issuer.status,
-            successor=(
-                InstitutionName(
-                    id=successor.id, name_zh=successor.name_zh, name_en=successor.name_en
-                )
-                if successor is not None
-                else None
-            ),
-        ),
-        "bound_via": record.bound_via,
-        "bound_at": record.bound_at,
+    versions = []
+    for version, facts, sealed_id_number, reason, source, created_at in row["versions"]:
+        shown = dict(facts)
+        shown["id_number_masked"] = secrets.masked_id_number(sealed_id_number)
+        versions.append(
+            {
+                "version": version,
+                "facts": shown,
+                "reason": reason,
+                "source": source,
+                "created_at": created_at,
+            }
+        )
+    changes = [
+        {"status": status, "effective_on": on, "version": version, "recorded_at": at}
+        for status, on, version, at in row["changes"] or ()
+    ]
+    data = {
+        "record": record,
+        "institution": _institution(row, "issuer_", "issuer_status"),
+        "bound_via": row["bound_via"],
+        "bound_at": row["bound_at"],
         "versions": versions,
         "status_changes": changes,
     }
     if owner_id is None:
-        return SupportDetail[Any](**fields, owner_id=record.owner_id)
-    return ArchiveDetail[Any](**fields)
+        data["owner_id"] = row["owner_id"]
+    return _DETAIL_MODELS[kind, owner_id is None].model_validate(data)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 revoked, unknown) whatever the channel, every look logged for the report's holder, alerts
 for holders who asked, and a per-address budget of codes that match nothing."""
 
-import asyncio
 import json
 import uuid
 from collections.abc import Callable, Sequence
@@ -252,12 +251,10 @@ VerificationLog = LogWriter[Look]
 
 @dataclass(frozen=True)
 class Verifications:
-    """The process's parts of verification by code: the log writer, and as many lookup slots
-    as the database pool has connections (past them, lookups queue here: an overflow
-    connection opened and closed per request cost more than the wait)."""
+    """The process's parts of verification by code: the log writer (lookups wait for one of
+    the pool's connections in `Database.raw`)."""
 
     log: VerificationLog
-    slots: asyncio.Semaphore
 
 
 def miss_budget(limit: int) -> MissBudget:
@@ -289,8 +286,8 @@ async def look_up(
     the log writer (the holder's log and alert are written within its delay)."""
     normalised = normalise_code(code)
     miss_key = budget.key(verifier.client)
-    async with verifications.slots, database.engine.connect() as connection:
-        lookups = VerifyLookups((await connection.get_raw_connection()).driver_connection)
+    async with database.raw() as connection:
+        lookups = VerifyLookups(connection)
         row = await lookups.by_code_with_misses(
             normalised, miss_kind=budget.kind, miss_key=miss_key, since=now - budget.window
         )
