@@ -36,30 +36,21 @@ ORDER BY e.created_at DESC, e.id DESC
 LIMIT $2
 """
 
-# One record ($1, of kind $3) with its institution and successor (`issuer_*`,
-# `successor_*`), its versions newest first (`versions`: version, facts, sealed ID number,
-# reason, source, created_at) and, for student status, its dated status changes (`changes`:
-# status, effective_on, version, recorded_at); only if $2 owns it ($2 NULL: any record,
-# for operators). Written out per kind (tables: academic.models).
-_DETAIL = {
-    RecordKind.STUDENT_STATUS: """
-SELECT r.*,
-       i.id AS issuer_id, i.name_zh AS issuer_name_zh, i.name_en AS issuer_name_en,
-       i.status AS issuer_status,
-       s.id AS successor_id, s.name_zh AS successor_name_zh, s.name_en AS successor_name_en,
-       ARRAY(SELECT ROW(v.version, v.facts, v.id_number_encrypted, v.reason, v.source,
-                        v.created_at)
-             FROM record_versions AS v WHERE v.kind = $3 AND v.record_id = r.id
-             ORDER BY v.version DESC) AS versions,
-       ARRAY(SELECT ROW(c.status, c.effective_on, c.version, c.recorded_at)
+_STATUS_CHANGES = """ARRAY(SELECT ROW(c.status, c.effective_on, c.version, c.recorded_at)
              FROM student_status_changes AS c WHERE c.record_id = r.id
-             ORDER BY c.effective_on, c.version) AS changes
-FROM student_status_records AS r
-JOIN institutions AS i ON i.id = r.institution_id
-LEFT JOIN institutions AS s ON s.id = i.successor_id
-WHERE r.id = $1 AND ($2::uuid IS NULL OR r.owner_id = $2)
-""",
-    RecordKind.QUALIFICATION: """
+             ORDER BY c.effective_on, c.version)"""
+
+
+def _detail_sql(kind: RecordKind) -> str:
+    """One record ($1, of kind $3) with its institution and successor (`issuer_*`,
+    `successor_*`), its versions newest first (`versions`: version, facts, sealed ID number,
+    reason, source, created_at) and, for student status, its dated status changes
+    (`changes`: status, effective_on, version, recorded_at); only if $2 owns it ($2 NULL: any
+    record, for operators)."""
+    table = MODELS[kind.value].__tablename__
+    changes = _STATUS_CHANGES if kind == RecordKind.STUDENT_STATUS else "NULL"
+    # Only the kind's table name and a constant are put in: no input reaches the text.
+    return f"""
 SELECT r.*,
        i.id AS issuer_id, i.name_zh AS issuer_name_zh, i.name_en AS issuer_name_en,
        i.status AS issuer_status,
@@ -68,28 +59,15 @@ SELECT r.*,
                         v.created_at)
              FROM record_versions AS v WHERE v.kind = $3 AND v.record_id = r.id
              ORDER BY v.version DESC) AS versions,
-       NULL AS changes
-FROM qualification_records AS r
+       {changes} AS changes
+FROM {table} AS r
 JOIN institutions AS i ON i.id = r.institution_id
 LEFT JOIN institutions AS s ON s.id = i.successor_id
 WHERE r.id = $1 AND ($2::uuid IS NULL OR r.owner_id = $2)
-""",
-    RecordKind.DEGREE: """
-SELECT r.*,
-       i.id AS issuer_id, i.name_zh AS issuer_name_zh, i.name_en AS issuer_name_en,
-       i.status AS issuer_status,
-       s.id AS successor_id, s.name_zh AS successor_name_zh, s.name_en AS successor_name_en,
-       ARRAY(SELECT ROW(v.version, v.facts, v.id_number_encrypted, v.reason, v.source,
-                        v.created_at)
-             FROM record_versions AS v WHERE v.kind = $3 AND v.record_id = r.id
-             ORDER BY v.version DESC) AS versions,
-       NULL AS changes
-FROM degree_records AS r
-JOIN institutions AS i ON i.id = r.institution_id
-LEFT JOIN institutions AS s ON s.id = i.successor_id
-WHERE r.id = $1 AND ($2::uuid IS NULL OR r.owner_id = $2)
-""",
-}
+"""  # noqa: S608
+
+
+_DETAIL = {kind: _detail_sql(kind) for kind in RecordKind}
 
 
 class ArchiveReads:
