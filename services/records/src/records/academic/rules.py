@@ -355,19 +355,20 @@ _UNMEMOISED = frozenset({"certificate_number", "serial_number"})
 
 def _memoised(
     row: CheckedRow, memo: FieldMemo | None, name: str, raw: Any,
-    check: Callable[[CheckedRow, Any], Any],
+    check: Callable[..., Any], *args: Any,
 ) -> Any:  # fmt: skip
-    """`check(row, raw)`, or the value and problems it gave for the same raw value before.
+    """`check(row, raw, *args)`, or the value and problems it gave for the same raw value
+    before.
 
     Only for checks that depend on nothing but the raw value (and the import's kind and
     context, which a memo never outlives)."""
     if memo is None:
-        return check(row, raw)
+        return check(row, raw, *args)
     key = (name, type(raw), raw)
     hit = memo.get(key)
     if hit is None:
         scratch = CheckedRow()
-        value = check(scratch, raw)
+        value = check(scratch, raw, *args)
         if len(memo) >= _MEMO_LIMIT:
             memo.clear()
         hit = memo[key] = (value, tuple(scratch.errors))
@@ -498,10 +499,7 @@ def check_row(
         if memo is None or name in _UNMEMOISED:
             values[name] = _check_field(row, kind, name, value, context)
         else:
-            values[name] = _memoised(
-                row, memo, name, value,
-                lambda scratch, v, n=name: _check_field(scratch, kind, n, v, context),
-            )  # fmt: skip
+            values[name] = _memoised(row, memo, name, value, _field_of, kind, name, context)
     if kind == RecordKind.DEGREE and values.get("awarding_institution_id") is None:
         values["awarding_institution_id"] = context.institution_id
     _check_dates(row, kind, context, today)
@@ -517,6 +515,10 @@ _VOCABULARIES: dict[str, type[Labelled]] = {
     "degree_level": DegreeLevel,
 }
 _DATES = frozenset({"enrollment_date", "status_date", "graduation_date", "conferred_date"})
+
+
+def _field_of(row: CheckedRow, value: Any, kind: RecordKind, name: str, context: RowContext) -> Any:
+    return _check_field(row, kind, name, value, context)
 
 
 def _check_field(

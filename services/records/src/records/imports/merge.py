@@ -42,11 +42,11 @@ async def merge_staged(
     if staging.kind == RecordKind.STUDENT_STATUS:
         await staging.capture_old_status(job.institution_id)
     created, changed = await staging.merge(job.institution_id, job.created_by, now)
-    await staging.write_history(
-        actor=job.created_by,
-        source=source,
-        now=now,
-        event_source=outbox.source,
+    await staging.write_versions(job.created_by, source, now)
+    if staging.kind == RecordKind.STUDENT_STATUS:
+        await staging.write_status_changes(now)
+    await staging.write_events(
+        source=outbox.source,
         event_type=RecordReported.event_type,
         event_version=RecordReported.event_version,
         correlation_id=current_correlation_id(),

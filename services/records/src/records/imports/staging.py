@@ -134,46 +134,47 @@ class Staging:
         ).one()
         return int(row[0]), int(row[1])
 
-    async def write_history(self, *, actor: str, source: str, now: datetime,
-                            event_source: str, event_type: str, event_version: int,
-                            correlation_id: str | None, institution_id: str,
-                            job_id: uuid.UUID) -> None:  # fmt: skip
-        """For every merged record, in ONE statement over one join of the merge's result with
-        the staged rows: its version row, its status change (student status, when the status
-        differs from the one captured before the merge) and its outbox event, shaped exactly as
-        `Outbox.envelope` shapes it (one `occurred_at` for the statement's events)."""
-        status_change = (
-            ", changes AS (INSERT INTO student_status_changes (id, record_id, status, "
-            "effective_on, version, recorded_at) SELECT gen_random_uuid(), j.id, j.status, "
-            "COALESCE(j.status_date, CAST(:today AS date)), j.version, :now FROM j "
-            "WHERE j.old_status IS DISTINCT FROM j.status)"
-            if self.kind == RecordKind.STUDENT_STATUS
-            else ""
-        )
-        status_columns = ", s.status, s.status_date, s.old_status" if status_change else ""
+    async def write_versions(self, actor: str, source: str, now: datetime) -> None:
         await self._run(
-            f"WITH j AS MATERIALIZED (SELECT m.id, m.version, m.owner_id, s.facts, "
-            f"s.id_number_encrypted, s.content_hash{status_columns} FROM {MERGED} m "
-            f"JOIN {STAGE} s ON s.student_number = m.student_number), "
-            "versions AS (INSERT INTO record_versions (id, kind, record_id, version, facts, "
+            "INSERT INTO record_versions (id, kind, record_id, version, facts, "
             "id_number_encrypted, content_hash, changed_by, reason, source, created_at) "
-            "SELECT gen_random_uuid(), :kind, j.id, j.version, j.facts, j.id_number_encrypted, "
-            f"j.content_hash, :actor, NULL, :source, :now FROM j){status_change} "
+            "SELECT gen_random_uuid(), :kind, m.id, m.version, s.facts, s.id_number_encrypted, "
+            f"s.content_hash, :actor, NULL, :source, :now FROM {MERGED} m "
+            f"JOIN {STAGE} s ON s.student_number = m.student_number",
+            kind=self.kind.value, actor=actor, source=source, now=now,
+        )  # fmt: skip
+
+    async def write_status_changes(self, now: datetime) -> None:
+        await self._run(
+            "INSERT INTO student_status_changes (id, record_id, status, effective_on, version, "
+            "recorded_at) SELECT gen_random_uuid(), m.id, s.status, "
+            "COALESCE(s.status_date, CAST(:today AS date)), m.version, :now "
+            f"FROM {MERGED} m JOIN {STAGE} s ON s.student_number = m.student_number "
+            "WHERE s.old_status IS DISTINCT FROM s.status",
+            today=now.date(),
+            now=now,
+        )
+
+    async def write_events(self, *, source: str, event_type: str, event_version: int,
+                           correlation_id: str | None, institution_id: str,
+                           job_id: uuid.UUID) -> None:  # fmt: skip
+        """One outbox row per merged record, shaped exactly as `Outbox.envelope` shapes it."""
+        await self._run(
             "INSERT INTO outbox_events (event_id, event_type, payload) "
             "SELECT e.event_id, CAST(:event_type AS text), jsonb_build_object("
             "'id', e.event_id, 'type', CAST(:event_type AS text), "
-            "'version', CAST(:event_version AS integer), 'source', CAST(:event_source AS text), "
-            "'occurred_at', (SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', "
-            "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')), "
+            "'version', CAST(:event_version AS integer), 'source', CAST(:source AS text), "
+            "'occurred_at', to_char(clock_timestamp() AT TIME ZONE 'UTC', "
+            "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
             "'correlation_id', CAST(:correlation_id AS text), 'subject', CAST(e.id AS text), "
             "'data', jsonb_build_object('record_id', CAST(e.id AS text), "
             "'kind', CAST(:kind AS text), 'institution_id', CAST(:institution_id AS text), "
             "'version', e.version, 'owner_id', CAST(e.owner_id AS text), "
             "'import_job_id', CAST(:job_id AS text))) "
-            "FROM (SELECT gen_random_uuid() AS event_id, j.id, j.version, j.owner_id FROM j) e",
-            kind=self.kind.value, actor=actor, source=source, now=now, today=now.date(),
-            event_type=event_type, event_version=event_version, event_source=event_source,
-            correlation_id=correlation_id, institution_id=institution_id, job_id=str(job_id),
+            f"FROM (SELECT gen_random_uuid() AS event_id, m.* FROM {MERGED} m) e",
+            event_type=event_type, event_version=event_version, source=source,
+            correlation_id=correlation_id, kind=self.kind.value,
+            institution_id=institution_id, job_id=str(job_id),
         )  # fmt: skip
 
     async def _run(self, statement: str, **params: Any) -> Any:
