@@ -660,7 +660,7 @@ def _check_dates(row: CheckedRow, kind: RecordKind, context: RowContext, today: 
 
 class JsonObject:
     """`json.dumps(ensure_ascii=False, ...)` of dicts with known keys, the same text, about
-    twice as fast: the bulk import writes two of these a row.
+    1.5x as fast: the bulk import writes two of these a row.
 
     Values of the types check_row gives (str, None, date, Decimal) are written here (a date or
     a Decimal as `default` gives it, as JSON text); a dict holding anything else is left to
