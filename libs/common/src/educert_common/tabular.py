@@ -37,6 +37,7 @@ from educert_common.errors import (
 ENCODING_PROBE_BYTES = 1024 * 1024
 CSV_FIELD_LIMIT = 64 * 1024
 FORMULA_START = ("=", "+", "-", "@")
+_FORMULA_OR_SPACE = frozenset(FORMULA_START)
 PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -260,12 +261,22 @@ class Table:
 
     def rows(self, columns: Columns) -> Iterator[Row]:
         """Header checked, then every non-blank data row, streamed."""
+        shape, numbered = self.raw_rows(columns)
+        for number, cells in numbered:
+            yield shape.row(number, cells)
+
+    def raw_rows(self, columns: Columns) -> "tuple[RowShape, Iterator[tuple[int, Any]]]":
+        """The header checked now, then (number, cells) of every non-blank data row, streamed:
+        `RowShape.row` makes the `Row` of them, in whichever process does it (cells are
+        plain values, cheap to send to a pool; a `Row` is not)."""
         cells_iter = self._cells()
         header = next(cells_iter, None)
         if header is None:
             raise _problem("file_empty", "The file has no header row", "文件没有表头")
-        resolved = columns.resolve(list(header))
-        width = len(resolved)
+        shape = RowShape(tuple(columns.resolve(list(header))))
+        return shape, self._numbered(cells_iter)
+
+    def _numbered(self, cells_iter: Iterator[Any]) -> Iterator[tuple[int, Any]]:
         number = 1
         for cells in cells_iter:
             number += 1
@@ -277,7 +288,7 @@ class Table:
                 )
             if all(cell is None or cell == "" for cell in cells):
                 continue
-            yield _row(number, cells, resolved, width)
+            yield number, cells
 
     def _cells(self) -> Iterator[tuple[Any, ...] | list[Any]]:
         if self.format == TableFormat.XLSX:
@@ -332,7 +343,17 @@ def _delimiter(text: str) -> str:
     return ","
 
 
-def _row(number: int, cells: Any, resolved: list[str | None], width: int) -> Row:
+@dataclass(frozen=True)
+class RowShape:
+    """The field of each header cell (None: ignored), to make rows of raw cells."""
+
+    resolved: tuple[str | None, ...]
+
+    def row(self, number: int, cells: Any) -> Row:
+        return _row(number, cells, self.resolved, len(self.resolved))
+
+
+def _row(number: int, cells: Any, resolved: tuple[str | None, ...], width: int) -> Row:
     row = Row(number=number, values={})
     for index, cell in enumerate(cells):
         if index >= width:
@@ -343,7 +364,9 @@ def _row(number: int, cells: Any, resolved: list[str | None], width: int) -> Row
         if name is None or cell is None:
             continue
         if isinstance(cell, str):
-            if is_formula(cell.lstrip()):
+            # Most cells begin with neither a formula sign nor a space: skip the full test.
+            first = cell[:1]
+            if (first in _FORMULA_OR_SPACE or first.isspace()) and is_formula(cell.lstrip()):
                 row.formulas.append(name)
                 continue
             if "\ufffd" in cell:

@@ -62,3 +62,31 @@ def test_formulas_stray_cells_and_bad_values_are_reported_without_their_values(
     assert any(number == 4 and field == "id_number" for number, field, _, _ in batch.errors)
     messages = " ".join(m.en + m.zh for _, _, _, m in batch.errors)
     assert rows[2][5] not in messages and "calc" not in messages
+
+
+def test_rows_checked_in_a_pool_of_processes_are_those_checked_in_one(tmp_path: Path) -> None:
+    from records.imports.parallel import checked_batches_in_processes
+
+    rows = list(student_status_rows(120, seed=8))
+    rows[3][7] = "=1+1"
+    rows[50][5] = rows[50][5][:-1] + ("1" if rows[50][5][-1] != "1" else "2")
+    rows[70].append("extra")
+    path = write_csv(tmp_path / "c.csv", rows, header=STUDENT_STATUS_HEADER_ZH)
+    checker = RowChecker(RecordKind.STUDENT_STATUS, CONTEXT, SECRETS)
+    alone = list(checked_batches(Table(path), checker, 25))
+    pooled = list(
+        checked_batches_in_processes(
+            Table(path), RecordKind.STUDENT_STATUS, CONTEXT, RecordsSettings(), 25, 2
+        )
+    )
+
+    def comparable(staged: tuple[object, ...]) -> tuple[object, ...]:
+        # The sealed ID number differs at every encryption (random nonce): compare it opened.
+        opened = SECRETS.personal.decrypt(staged[6], context=ID_NUMBER_CONTEXT)  # type: ignore[arg-type]
+        return (*staged[:6], opened, *staged[7:])
+
+    assert [b.rows_read for b in pooled] == [b.rows_read for b in alone]
+    assert [b.errors for b in pooled] == [b.errors for b in alone]
+    assert [[comparable(s) for s in b.staged] for b in pooled] == [
+        [comparable(s) for s in b.staged] for b in alone
+    ]

@@ -9,11 +9,12 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from educert_common.errors import FieldError, Problems, Text
@@ -333,7 +334,10 @@ def _text(row: CheckedRow, name: str, raw: Any, max_length: int) -> str | None:
             f"最多 {max_length} 个字符",
         )
         return None
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs") for c in text):
+    # isprintable() is False for every Cc/Cf/Co/Cs character: look closer only then.
+    if not text.isprintable() and any(
+        unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs") for c in text
+    ):
         _problem(
             row, name, "invalid_characters", "Contains control characters", "包含不可见控制字符"
         )
@@ -341,7 +345,58 @@ def _text(row: CheckedRow, name: str, raw: Any, max_length: int) -> str | None:
     return text
 
 
-def _check_person(row: CheckedRow, raw: Mapping[str, Any], today: date) -> None:
+# A field's check result by (field, type, raw value), shared by the rows of one import: most
+# columns repeat a few values (levels, dates, majors), so each distinct value is checked once.
+FieldMemo = dict[tuple[str, type, Any], tuple[Any, tuple[FieldError, ...]]]
+_MEMO_LIMIT = 65_536
+# Fields unique to a row, never worth remembering.
+_UNMEMOISED = frozenset({"certificate_number", "serial_number"})
+
+
+def _memoised(
+    row: CheckedRow, memo: FieldMemo | None, name: str, raw: Any,
+    check: Callable[..., Any], *args: Any,
+) -> Any:  # fmt: skip
+    """`check(row, raw, *args)`, or the value and problems it gave for the same raw value
+    before.
+
+    Only for checks that depend on nothing but the raw value (and the import's kind and
+    context, which a memo never outlives)."""
+    if memo is None:
+        return check(row, raw, *args)
+    key = (name, type(raw), raw)
+    hit = memo.get(key)
+    if hit is None:
+        scratch = CheckedRow()
+        value = check(scratch, raw, *args)
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        hit = memo[key] = (value, tuple(scratch.errors))
+    if hit[1]:
+        row.errors.extend(hit[1])
+    return hit[0]
+
+
+def _id_type(row: CheckedRow, raw: Any) -> IdType | None:
+    raw_type = clean_text(raw)
+    try:
+        return IdType(ID_TYPE_ALIASES.get(raw_type, raw_type.lower()))
+    except ValueError:
+        _problem(row, "id_type", "invalid_choice", "Unknown ID type", "证件类型不存在")
+        return None
+
+
+def _gender(row: CheckedRow, raw: Any) -> str | None:
+    return _labelled(row, "gender", raw, Gender)
+
+
+def _birth_date(row: CheckedRow, raw: Any) -> date | None:
+    return _date(row, "birth_date", raw)
+
+
+def _check_person(
+    row: CheckedRow, raw: Mapping[str, Any], today: date, memo: FieldMemo | None
+) -> None:
     values = row.values
     number = clean_text(raw.get("student_number") or "")
     if not STUDENT_NUMBER.fullmatch(number):
@@ -369,14 +424,9 @@ def _check_person(row: CheckedRow, raw: Mapping[str, Any], today: date) -> None:
         else:
             name = name.upper()
     values["name"] = name
-    values["gender"] = _labelled(row, "gender", raw.get("gender") or "", Gender)
-    birth = _date(row, "birth_date", raw.get("birth_date") or "")
-    raw_type = clean_text(raw.get("id_type") or "resident_id")
-    try:
-        id_type = IdType(ID_TYPE_ALIASES.get(raw_type, raw_type.lower()))
-    except ValueError:
-        _problem(row, "id_type", "invalid_choice", "Unknown ID type", "证件类型不存在")
-        id_type = None
+    values["gender"] = _memoised(row, memo, "gender", raw.get("gender") or "", _gender)
+    birth = _memoised(row, memo, "birth_date", raw.get("birth_date") or "", _birth_date)
+    id_type = _memoised(row, memo, "id_type", raw.get("id_type") or "resident_id", _id_type)
     id_number = normalise_id_number(str(raw.get("id_number") or ""))
     if id_type is not None:
         if id_type in GB11643_TYPES:
@@ -428,11 +478,16 @@ def _check_person(row: CheckedRow, raw: Mapping[str, Any], today: date) -> None:
     values["id_number"] = id_number
 
 
-def check_row(kind: RecordKind, raw: Mapping[str, Any], context: RowContext) -> CheckedRow:
-    """Check and normalise one reported record of `kind`; never raises for bad data."""
+def check_row(
+    kind: RecordKind, raw: Mapping[str, Any], context: RowContext, memo: FieldMemo | None = None
+) -> CheckedRow:
+    """Check and normalise one reported record of `kind`; never raises for bad data.
+
+    `memo` (the bulk import's, one per file: same kind, same context) remembers each field's
+    result by raw value; the result is the same with it or without it."""
     today = context.today or date.today()
     row = CheckedRow()
-    _check_person(row, raw, today)
+    _check_person(row, raw, today, memo)
     values = row.values
     for name in KIND_FIELDS[kind]:
         value = raw.get(name)
@@ -441,7 +496,10 @@ def check_row(kind: RecordKind, raw: Mapping[str, Any], context: RowContext) -> 
                 _problem(row, name, "required", "This field is required", "此项必填")
             values[name] = None
             continue
-        values[name] = _check_field(row, kind, name, value, context)
+        if memo is None or name in _UNMEMOISED:
+            values[name] = _check_field(row, kind, name, value, context)
+        else:
+            values[name] = _memoised(row, memo, name, value, _field_of, kind, name, context)
     if kind == RecordKind.DEGREE and values.get("awarding_institution_id") is None:
         values["awarding_institution_id"] = context.institution_id
     _check_dates(row, kind, context, today)
@@ -457,6 +515,10 @@ _VOCABULARIES: dict[str, type[Labelled]] = {
     "degree_level": DegreeLevel,
 }
 _DATES = frozenset({"enrollment_date", "status_date", "graduation_date", "conferred_date"})
+
+
+def _field_of(row: CheckedRow, value: Any, kind: RecordKind, name: str, context: RowContext) -> Any:
+    return _check_field(row, kind, name, value, context)
 
 
 def _check_field(
@@ -596,14 +658,68 @@ def _check_dates(row: CheckedRow, kind: RecordKind, context: RowContext, today: 
         )
 
 
+class JsonObject:
+    """`json.dumps(ensure_ascii=False, ...)` of dicts with known keys, the same text, about
+    1.5x as fast: the bulk import writes two of these a row.
+
+    Values of the types check_row gives (str, None, date, Decimal) are written here (a date or
+    a Decimal as `default` gives it, as JSON text); a dict holding anything else is left to
+    json itself, unless `others_as_text` says every value but str and None is `default`'s
+    text (what the caller would have converted before json.dumps)."""
+
+    _AS_TEXT = (date, datetime, Decimal)
+
+    def __init__(
+        self,
+        keys: Sequence[str],
+        *,
+        sort_keys: bool = False,
+        separators: tuple[str, str] = (", ", ": "),
+        default: Callable[[Any], Any] = str,
+        others_as_text: bool = False,
+    ) -> None:
+        self.keys = tuple(sorted(keys) if sort_keys else keys)
+        item_separator, key_separator = separators
+        self._prefixes = [encode_basestring(key) + key_separator for key in self.keys]
+        self._item_separator = item_separator
+        self._default = default
+        self._others_as_text = others_as_text
+        self._json = json.JSONEncoder(
+            sort_keys=sort_keys, ensure_ascii=False, separators=separators, default=default
+        )
+
+    def encode(self, values: Mapping[str, Any]) -> str:
+        """The JSON of {key: values.get(key) for key in keys}."""
+        parts = []
+        for key, prefix in zip(self.keys, self._prefixes, strict=True):
+            value = values.get(key)
+            kind = type(value)
+            if kind is str:
+                parts.append(prefix + encode_basestring(value))
+            elif value is None:
+                parts.append(prefix + "null")
+            elif (self._others_as_text or kind in self._AS_TEXT) and type(
+                text := self._default(value)
+            ) is str:
+                parts.append(prefix + encode_basestring(text))
+            else:
+                return self._json.encode({key: values.get(key) for key in self.keys})
+        return "{" + self._item_separator.join(parts) + "}"
+
+
+# The canonical JSON content_hash hashes, per kind (sorted keys, compact, dates as str()).
+_CANONICAL_JSON = {
+    kind: JsonObject(
+        (*PERSON_FIELDS, *KIND_FIELDS[kind]), sort_keys=True, separators=(",", ":"), default=str
+    )
+    for kind in RecordKind
+}
+
+
 def content_hash(kind: RecordKind, values: Mapping[str, Any], id_number_hash: str) -> str:
     """A fingerprint of a record's facts: the same row sent twice has the same one.
 
     The ID number enters as its keyed hash (its ciphertext differs at every encryption).
     """
-    facts = {name: values.get(name) for name in (*PERSON_FIELDS, *KIND_FIELDS[kind])}
-    facts["id_number"] = id_number_hash
-    canonical = json.dumps(
-        facts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
-    )
+    canonical = _CANONICAL_JSON[kind].encode({**values, "id_number": id_number_hash})
     return hashlib.sha256(f"{kind.value}:{canonical}".encode()).hexdigest()

@@ -9,8 +9,9 @@ import multiprocessing
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
 
-from educert_common.tabular import Row, Table
+from educert_common.tabular import RowShape, Table
 from records.academic.rules import RecordKind, RowContext
 from records.config import RecordsSettings
 from records.crypto import secrets_for
@@ -25,11 +26,11 @@ def _start(kind: str, context: RowContext, settings: RecordsSettings) -> None:
     _checker = RowChecker(RecordKind(kind), context, secrets_for(settings))
 
 
-def _check(rows: list[Row]) -> Batch:
+def _check(shape: RowShape, rows: list[tuple[int, Any]]) -> Batch:
     assert _checker is not None
     batch = Batch()
-    for row in rows:
-        _checker.check(row, batch)
+    for number, cells in rows:
+        _checker.check(shape.row(number, cells), batch)
     return batch
 
 
@@ -51,16 +52,19 @@ def checked_batches_in_processes(
     )
     pending: deque[Future[Batch]] = deque()
     try:
-        rows: list[Row] = []
-        for row in table.rows(record_columns(kind)):
+        # The workers get the raw cells (plain lists, cheap to pickle) and make the rows: this
+        # process only reads the file and copies what comes back.
+        shape, numbered = table.raw_rows(record_columns(kind))
+        rows: list[tuple[int, Any]] = []
+        for row in numbered:
             rows.append(row)
             if len(rows) >= batch_size:
-                pending.append(pool.submit(_check, rows))
+                pending.append(pool.submit(_check, shape, rows))
                 rows = []
                 while len(pending) > 2 * processes:
                     yield pending.popleft().result()
         if rows:
-            pending.append(pool.submit(_check, rows))
+            pending.append(pool.submit(_check, shape, rows))
         while pending:
             yield pending.popleft().result()
     finally:

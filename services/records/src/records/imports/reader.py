@@ -5,7 +5,6 @@ valid row leaves with its ID number sealed, its keyed hash, its content hash and
 (the JSON of its version), in the column order of the staging table.
 """
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,6 +15,8 @@ from educert_common.tabular import Row, Table
 from records.academic.rules import (
     KIND_FIELDS,
     PERSON_FIELDS,
+    FieldMemo,
+    JsonObject,
     RecordKind,
     RowContext,
     certificate_key,
@@ -62,8 +63,7 @@ class Batch:
 
 
 def _json_value(value: Any) -> Any:
-    if value is None or isinstance(value, str):
-        return value
+    """What JSON cannot hold as it is (dates, Decimal) as text."""
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -76,8 +76,13 @@ class RowChecker:
         self.kind = kind
         self.context = context
         self.secrets = secrets
-        self.fact_names = tuple(n for n in (*PERSON_FIELDS, *KIND_FIELDS[kind]) if n != "id_number")
+        fact_names = tuple(n for n in (*PERSON_FIELDS, *KIND_FIELDS[kind]) if n != "id_number")
+        # The facts of a version: json.dumps(ensure_ascii=False) of the values, str and None
+        # as they are, dates in ISO form, anything else as its str().
+        self.facts_json = JsonObject(fact_names, default=_json_value, others_as_text=True)
         self.person = tuple(name for name in PERSON_FIELDS if name != "id_number")
+        # Each distinct value of a column is checked once per file (see `check_row`).
+        self.memo: FieldMemo = {}
 
     def check(self, row: Row, batch: Batch) -> None:
         batch.rows_read += 1
@@ -87,7 +92,7 @@ class RowChecker:
         problems += [FieldError(n, "invalid_encoding", UNDECODABLE) for n in row.undecodable]
         if row.extra_cells:
             problems.append(FieldError("row", "extra_cells", EXTRA_CELLS))
-        checked = check_row(self.kind, row.values, self.context)
+        checked = check_row(self.kind, row.values, self.context, self.memo)
         # A field refused as a formula is also "required" to check_row: report it once.
         refused = {p.field for p in problems}
         problems += [e for e in checked.errors if e.field not in refused]
@@ -98,10 +103,7 @@ class RowChecker:
         values = checked.values
         id_hash = self.secrets.id_index.of(values["id_number"])
         fingerprint = content_hash(self.kind, values, id_hash)
-        facts = json.dumps(
-            {name: _json_value(values.get(name)) for name in self.fact_names},
-            ensure_ascii=False,
-        )
+        facts = self.facts_json.encode(values)
         staged: list[Any] = [row.number]
         staged += [values.get(name) for name in self.person]
         staged += [self.secrets.seal_id_number(values["id_number"]), id_hash, fingerprint, facts]

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from educert_common.errors import Text
@@ -35,6 +36,15 @@ class Staging:
         # The merge joins the staged file with its result (up to a million rows each): let the
         # hash joins stay in memory for this transaction instead of spilling to disk.
         await self._run("SET LOCAL work_mem = '256MB'")
+        # Temporary tables live in the backend's own buffers (temp_buffers, 8 MB by default):
+        # a staged file of 100k+ rows would go back and forth to disk through them. The size
+        # can be set only before the connection's first temporary table: a pooled connection
+        # that staged an import before keeps the size it had then.
+        try:
+            async with self.session.begin_nested():
+                await self._run("SET LOCAL temp_buffers = '256MB'")
+        except DBAPIError:
+            pass
         record_columns = ", ".join(self.data_columns)
         await self._run(
             f"CREATE TEMP TABLE {STAGE} ON COMMIT DROP AS "
