@@ -62,8 +62,13 @@ async def probe_infrastructure(settings: PlatformSettings) -> list[Unreachable]:
             )
         )
     try:
-        broker = await aio_pika.connect(settings.broker_url, timeout=5)
-        await broker.close()
+        # Closed even when connecting fails: an unclosed connection object schedules its own
+        # close when collected, which warns ("never awaited") if no loop runs by then.
+        broker = aio_pika.Connection(aio_pika.connection.make_url(settings.broker_url))
+        try:
+            await broker.connect(timeout=5)
+        finally:
+            await broker.close()
     except Exception as exc:
         where = urlsplit(settings.broker_url)
         unreachable.append(
