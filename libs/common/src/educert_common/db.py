@@ -104,7 +104,10 @@ class Database:
     # Callers past the pool's size queue here, first come first served: asyncpg's own
     # queue lets a newcomer take a connection given back before a waiter wakes, and the
     # waiter goes to the back (seen as a p99 four times the median under load).
-    _raw_turns: asyncio.Semaphore | None = None
+    _raw_turns: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._raw_turns = asyncio.Semaphore(self.pool_size)
 
     @classmethod
     def connect(cls, url: str, *, pool_size: int = 10) -> "Database":
@@ -157,8 +160,6 @@ class Database:
         its size callers wait instead of opening overflow connections (which, under load,
         were opened and closed per request). A connection idle for
         `PING_AFTER_IDLE_SECONDS` is closed rather than trusted, as the ORM's pool pings it."""
-        if self._raw_turns is None:
-            self._raw_turns = asyncio.Semaphore(self.pool_size)
         async with self._raw_turns:
             pool = self._raw_pool or await self._open_raw_pool()
             async with pool.acquire() as connection:

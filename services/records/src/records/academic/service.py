@@ -6,6 +6,7 @@ whichever way it arrives.
 """
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -230,22 +231,38 @@ async def get_record(
     return record
 
 
+# The columns a record's view is made of beyond its model's fields.
+_VIEW_SOURCES = ("id_number_encrypted", "photo_key", "owner_id")
+
+
+def view_fields(values: Mapping[str, Any], kind: RecordKind, secrets: Secrets) -> dict[str, Any]:
+    """The fields of a record's view (`OUT_MODELS[kind]`) from its column values: a model's
+    attributes or a raw row (the archive's reads)."""
+    data = {name: values[name] for name in OUT_MODELS[kind].model_fields if name in values}
+    data.update(
+        kind=kind,
+        id_number_masked=secrets.masked_id_number(values["id_number_encrypted"]),
+        has_photo=values["photo_key"] is not None,
+        bound=values["owner_id"] is not None,
+    )
+    return data
+
+
 def view_of(record: RecordModel, kind: RecordKind, secrets: Secrets) -> RecordBase:
     """The record as its institution and its student see it (the ID number masked)."""
     model = OUT_MODELS[kind]
-    data = {name: getattr(record, name) for name in model.model_fields if hasattr(record, name)}
-    data.update(
-        kind=kind,
-        id_number_masked=secrets.masked_id_number(record.id_number_encrypted),
-        has_photo=record.photo_key is not None,
-        bound=record.owner_id is not None,
-    )
-    return model.model_validate(data)
+    names = (*model.model_fields, *_VIEW_SOURCES)
+    values = {name: getattr(record, name) for name in names if hasattr(record, name)}
+    return model.model_validate(view_fields(values, kind, secrets))
+
+
+def shown_facts(facts: Mapping[str, Any], sealed_id_number: bytes, secrets: Secrets) -> dict:
+    """A version's facts as shown: with the ID number masked (the facts never hold it)."""
+    return {**facts, "id_number_masked": secrets.masked_id_number(sealed_id_number)}
 
 
 def version_view(version: RecordVersion, secrets: Secrets) -> VersionOut:
-    facts = dict(version.facts)
-    facts["id_number_masked"] = secrets.masked_id_number(version.id_number_encrypted)
+    facts = shown_facts(version.facts, version.id_number_encrypted, secrets)
     return VersionOut(
         version=version.version,
         facts=facts,

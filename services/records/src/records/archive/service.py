@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from educert_common.db import Database
 from educert_common.http.pagination import Page, PageParams, cursor_invalid
 from educert_common.storage import IMAGE_TYPES, FileStorage
+from records.academic import service as academic
 from records.academic.models import RecordModel
 from records.academic.rules import RecordKind
 from records.academic.schemas import OUT_MODELS
@@ -114,32 +115,22 @@ async def record_detail(
         row = await ArchiveReads(connection).detail(kind, record_id, owner_id=owner_id)
     if row is None:
         raise RecordNotFound()
-    record = {name: row[name] for name in OUT_MODELS[kind].model_fields if name in row}
-    record.update(
-        kind=kind,
-        id_number_masked=secrets.masked_id_number(row["id_number_encrypted"]),
-        has_photo=row["photo_key"] is not None,
-        bound=row["owner_id"] is not None,
-    )
-    versions = []
-    for version, facts, sealed_id_number, reason, source, created_at in row["versions"]:
-        shown = dict(facts)
-        shown["id_number_masked"] = secrets.masked_id_number(sealed_id_number)
-        versions.append(
-            {
-                "version": version,
-                "facts": shown,
-                "reason": reason,
-                "source": source,
-                "created_at": created_at,
-            }
-        )
+    versions = [
+        {
+            "version": version,
+            "facts": academic.shown_facts(facts, sealed_id_number, secrets),
+            "reason": reason,
+            "source": source,
+            "created_at": created_at,
+        }
+        for version, facts, sealed_id_number, reason, source, created_at in row["versions"]
+    ]
     changes = [
         {"status": status, "effective_on": on, "version": version, "recorded_at": at}
         for status, on, version, at in row["changes"] or ()
     ]
     data = {
-        "record": record,
+        "record": academic.view_fields(row, kind, secrets),
         "institution": _institution(row, "issuer_", "issuer_status"),
         "bound_via": row["bound_via"],
         "bound_at": row["bound_at"],
