@@ -115,7 +115,7 @@ class Staging:
         await self._run(
             f"WITH merged AS (INSERT INTO {self.table} AS r (id, institution_id, {columns}, "
             "version, created_at, updated_at, updated_by) "
-            f"SELECT gen_random_uuid(), :institution_id, {selected}, 1, :now, :now, :actor "
+            f"SELECT uuidv7(), :institution_id, {selected}, 1, :now, :now, :actor "
             f"FROM {STAGE} s "
             f"ON CONFLICT (institution_id, student_number) DO UPDATE SET {assignments}, "
             "version = r.version + 1, updated_at = EXCLUDED.updated_at, "
@@ -138,7 +138,7 @@ class Staging:
         await self._run(
             "INSERT INTO record_versions (id, kind, record_id, version, facts, "
             "id_number_encrypted, content_hash, changed_by, reason, source, created_at) "
-            "SELECT gen_random_uuid(), :kind, m.id, m.version, s.facts, s.id_number_encrypted, "
+            "SELECT uuidv7(), :kind, m.id, m.version, s.facts, s.id_number_encrypted, "
             f"s.content_hash, :actor, NULL, :source, :now FROM {MERGED} m "
             f"JOIN {STAGE} s ON s.student_number = m.student_number",
             kind=self.kind.value, actor=actor, source=source, now=now,
@@ -147,7 +147,7 @@ class Staging:
     async def write_status_changes(self, now: datetime) -> None:
         await self._run(
             "INSERT INTO student_status_changes (id, record_id, status, effective_on, version, "
-            "recorded_at) SELECT gen_random_uuid(), m.id, s.status, "
+            "recorded_at) SELECT uuidv7(), m.id, s.status, "
             "COALESCE(s.status_date, CAST(:today AS date)), m.version, :now "
             f"FROM {MERGED} m JOIN {STAGE} s ON s.student_number = m.student_number "
             "WHERE s.old_status IS DISTINCT FROM s.status",
@@ -171,7 +171,7 @@ class Staging:
             "'kind', CAST(:kind AS text), 'institution_id', CAST(:institution_id AS text), "
             "'version', e.version, 'owner_id', CAST(e.owner_id AS text), "
             "'import_job_id', CAST(:job_id AS text))) "
-            f"FROM (SELECT gen_random_uuid() AS event_id, m.* FROM {MERGED} m) e",
+            f"FROM (SELECT uuidv7() AS event_id, m.* FROM {MERGED} m) e",
             event_type=event_type, event_version=event_version, source=source,
             correlation_id=correlation_id, kind=self.kind.value,
             institution_id=institution_id, job_id=str(job_id),
