@@ -9,13 +9,14 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
+
+import orjson
 
 from educert_common.errors import FieldError, Problems, Text
 from educert_common.idnumbers import (
@@ -658,62 +659,45 @@ def _check_dates(row: CheckedRow, kind: RecordKind, context: RowContext, today: 
         )
 
 
-class JsonObject:
-    """`json.dumps(ensure_ascii=False, ...)` of dicts with known keys, the same text, about
-    1.5x as fast: the bulk import writes two of these a row.
-
-    Values of the types check_row gives (str, None, date, Decimal) are written here (a date or
-    a Decimal as `default` gives it, as JSON text); a dict holding anything else is left to
-    json itself, unless `others_as_text` says every value but str and None is `default`'s
-    text (what the caller would have converted before json.dumps)."""
-
-    _AS_TEXT = (date, datetime, Decimal)
-
-    def __init__(
-        self,
-        keys: Sequence[str],
-        *,
-        sort_keys: bool = False,
-        separators: tuple[str, str] = (", ", ": "),
-        default: Callable[[Any], Any] = str,
-        others_as_text: bool = False,
-    ) -> None:
-        self.keys = tuple(sorted(keys) if sort_keys else keys)
-        item_separator, key_separator = separators
-        self._prefixes = [encode_basestring(key) + key_separator for key in self.keys]
-        self._item_separator = item_separator
-        self._default = default
-        self._others_as_text = others_as_text
-        self._json = json.JSONEncoder(
-            sort_keys=sort_keys, ensure_ascii=False, separators=separators, default=default
-        )
-
-    def encode(self, values: Mapping[str, Any]) -> str:
-        """The JSON of {key: values.get(key) for key in keys}."""
-        parts = []
-        for key, prefix in zip(self.keys, self._prefixes, strict=True):
-            value = values.get(key)
-            kind = type(value)
-            if kind is str:
-                parts.append(prefix + encode_basestring(value))
-            elif value is None:
-                parts.append(prefix + "null")
-            elif (self._others_as_text or kind in self._AS_TEXT) and type(
-                text := self._default(value)
-            ) is str:
-                parts.append(prefix + encode_basestring(text))
-            else:
-                return self._json.encode({key: values.get(key) for key in self.keys})
-        return "{" + self._item_separator.join(parts) + "}"
+# The exact types check_row gives its values. orjson writes them as json.dumps(
+# ensure_ascii=False, default=str) does: a str or None the same text (every code point
+# compared, quotes, backslash, control characters, U+007F, U+2028, astral; a lone surrogate
+# orjson refuses instead), a date its ISO form (its str()), a Decimal through `default=str`.
+# Anything else is left to json: orjson would write a datetime with "T" where str() has a
+# space, and floats, enums, subclasses and containers its own way.
+ORJSON_SAFE_TYPES = frozenset({str, type(None), date, Decimal})
 
 
-# The canonical JSON content_hash hashes, per kind (sorted keys, compact, dates as str()).
-_CANONICAL_JSON = {
-    kind: JsonObject(
-        (*PERSON_FIELDS, *KIND_FIELDS[kind]), sort_keys=True, separators=(",", ":"), default=str
-    )
-    for kind in RecordKind
-}
+def orjson_writes_as_json(values: Iterable[Any]) -> bool:
+    """Whether orjson gives json.dumps's text for these values (if it does not raise)."""
+    return ORJSON_SAFE_TYPES.issuperset(map(type, values))
+
+
+# The keys of the canonical JSON content_hash hashes, per kind, in json's sort_keys order.
+_CANONICAL_KEYS = {kind: tuple(sorted((*PERSON_FIELDS, *KIND_FIELDS[kind]))) for kind in RecordKind}
+_HASH_PREFIXES = {kind: f"{kind.value}:".encode() for kind in RecordKind}
+
+
+def canonical_json(kind: RecordKind, values: Mapping[str, Any], id_number_hash: str) -> bytes:
+    """The UTF-8 of `json.dumps(facts, sort_keys=True, ensure_ascii=False, separators=(",",
+    ":"), default=str)`, facts being the kind's fields of `values` (None where missing) with
+    the ID number's keyed hash in place of the number.
+
+    Stored fingerprints are hashes of this text: it must never change for any input."""
+    facts = {key: values.get(key) for key in _CANONICAL_KEYS[kind]}
+    facts["id_number"] = id_number_hash
+    if orjson_writes_as_json(facts.values()):
+        try:
+            # Keys already in sort_keys order: the dict's order is the text's.
+            return orjson.dumps(facts, default=str)
+        except orjson.JSONEncodeError:
+            # A lone surrogate (orjson takes only what UTF-8 can hold): json's text, whose
+            # encoding raises UnicodeEncodeError below as it always has. A checked row never
+            # holds one (decoded CSV has U+FFFD instead, XML refuses them, check_row refuses
+            # category Cs in free text); any other caller's values are still hashed as ever.
+            pass
+    text = json.dumps(facts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return text.encode()
 
 
 def content_hash(kind: RecordKind, values: Mapping[str, Any], id_number_hash: str) -> str:
@@ -721,5 +705,5 @@ def content_hash(kind: RecordKind, values: Mapping[str, Any], id_number_hash: st
 
     The ID number enters as its keyed hash (its ciphertext differs at every encryption).
     """
-    canonical = _CANONICAL_JSON[kind].encode({**values, "id_number": id_number_hash})
-    return hashlib.sha256(f"{kind.value}:{canonical}".encode()).hexdigest()
+    canonical = canonical_json(kind, values, id_number_hash)
+    return hashlib.sha256(_HASH_PREFIXES[kind] + canonical).hexdigest()

@@ -5,10 +5,13 @@ valid row leaves with its ID number sealed, its keyed hash, its content hash and
 (the JSON of its version), in the column order of the staging table.
 """
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+import orjson
 
 from educert_common.errors import FieldError, Text
 from educert_common.tabular import Row, Table
@@ -16,12 +19,12 @@ from records.academic.rules import (
     KIND_FIELDS,
     PERSON_FIELDS,
     FieldMemo,
-    JsonObject,
     RecordKind,
     RowContext,
     certificate_key,
     check_row,
     content_hash,
+    orjson_writes_as_json,
 )
 from records.crypto import Secrets
 from records.imports.columns import record_columns
@@ -76,13 +79,25 @@ class RowChecker:
         self.kind = kind
         self.context = context
         self.secrets = secrets
-        fact_names = tuple(n for n in (*PERSON_FIELDS, *KIND_FIELDS[kind]) if n != "id_number")
-        # The facts of a version: json.dumps(ensure_ascii=False) of the values, str and None
-        # as they are, dates in ISO form, anything else as its str().
-        self.facts_json = JsonObject(fact_names, default=_json_value, others_as_text=True)
+        self.fact_names = tuple(n for n in (*PERSON_FIELDS, *KIND_FIELDS[kind]) if n != "id_number")
         self.person = tuple(name for name in PERSON_FIELDS if name != "id_number")
         # Each distinct value of a column is checked once per file (see `check_row`).
         self.memo: FieldMemo = {}
+
+    def facts_json(self, values: Mapping[str, Any]) -> str:
+        """The facts of a version as JSON: str and None as they are, dates in ISO form,
+        anything else as its str() (staged as jsonb: the value counts, not the text)."""
+        facts = {name: values.get(name) for name in self.fact_names}
+        if orjson_writes_as_json(facts.values()):
+            try:
+                # Text, not bytes: the staging COPY's jsonb codec encodes a str.
+                return orjson.dumps(facts, default=str).decode()
+            except orjson.JSONEncodeError:
+                pass  # a lone surrogate: json's text, which the COPY refuses as it always has
+        return json.dumps(
+            {k: v if v is None or isinstance(v, str) else _json_value(v) for k, v in facts.items()},
+            ensure_ascii=False,
+        )
 
     def check(self, row: Row, batch: Batch) -> None:
         batch.rows_read += 1
@@ -103,7 +118,7 @@ class RowChecker:
         values = checked.values
         id_hash = self.secrets.id_index.of(values["id_number"])
         fingerprint = content_hash(self.kind, values, id_hash)
-        facts = self.facts_json.encode(values)
+        facts = self.facts_json(values)
         staged: list[Any] = [row.number]
         staged += [values.get(name) for name in self.person]
         staged += [self.secrets.seal_id_number(values["id_number"]), id_hash, fingerprint, facts]
