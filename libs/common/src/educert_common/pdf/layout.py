@@ -14,9 +14,17 @@ GREY = (0.45, 0.45, 0.45)
 BLACK = (0, 0, 0)
 
 
+# From the CJK radicals on: ideographs, kana, hangul, CJK and full-width punctuation.
+_CJK_START = "\u2e80"
+
+
+def _latin_word(text: str) -> bool:
+    return all(char < _CJK_START for char in text)
+
+
 def wrap_text(text: str, width: float, size: float, font: str = CJK_FONT) -> list[str]:
     """Split `text` into lines no wider than `width`; breaks anywhere (Chinese has no spaces),
-    preferring a space when the line holds Latin words."""
+    going back to the last space only to keep a Latin word whole."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line = ""
@@ -24,7 +32,9 @@ def wrap_text(text: str, width: float, size: float, font: str = CJK_FONT) -> lis
             candidate = line + char
             if line and text_width(candidate, size, font) > width:
                 cut = line.rfind(" ")
-                if cut > 0 and char != " ":
+                # Text after the space that holds Chinese may break where it is: going back
+                # would strand "1." of "1. 理由……" on a line of its own.
+                if cut > 0 and char != " " and _latin_word(line[cut + 1 :] + char):
                     lines.append(line[:cut])
                     line = line[cut + 1 :] + char
                 else:
