@@ -69,6 +69,17 @@ def test_wrap_text_fits_width() -> None:
     assert all(text_width(line, 10) <= 120 for line in lines)
 
 
+def test_wrap_text_keeps_latin_words_whole_but_not_a_number_before_chinese() -> None:
+    reason = "17. 理由17：所提交的成绩单与颁发机构留存的记录不一致，且学习期间重叠。"
+    lines = wrap_text(reason, 200, 10)
+    assert len(lines) > 1 and lines[0].startswith("17. 理由17")
+    assert all(text_width(line, 10) <= 200 for line in lines)
+    assert wrap_text("北京大学 Peking University awarded the degree", 120, 10) == [
+        "北京大学 Peking University",
+        "awarded the degree",
+    ]
+
+
 def test_verification_block_shows_code_and_url() -> None:
     block = VerificationBlock(code="ABCD-2345-EFGH", url="https://educert.example/v/ABCD2345EFGH")
     pdf = render_pdf(lambda page: draw_verification_block(page, block), title="v")

@@ -28,6 +28,7 @@ from pypdf import PdfReader
 
 from certification.applications.repository import ApplicationRepository
 from certification.base import audit
+from certification.certificates.documents import FOOTER_EN, FOOTER_ZH
 from certification.certificates.models import Certificate
 from certification.certificates.service import issue_certificate
 from certification.testing import Applicant, Stack, foreign_steps, operator_headers
@@ -316,23 +317,11 @@ async def test_a_refusal_letter_carries_the_reviewers_reasons(
     not_yet = await applicant.call("GET", f"/me/applications/{draft['id']}/refusal-letter.pdf")
     assert not_yet.status_code == 409 and not_yet.json()["code"] == "not_refused"
 
-    # Stands in for the reviewer's refusal: the transition it records, reasons one per line.
     reasons = [
         "Degree awarded by an institution not recognised in its country",
         "The study was done online from China",
     ]
-    await stack.execute(
-        "UPDATE applications SET state = 'refused', decided_at = now() WHERE id = :id",
-        id=uuid.UUID(draft["id"]),
-    )
-    await stack.execute(
-        "INSERT INTO application_transitions (id, application_id, from_state, to_state, actor, "
-        "reason, at) VALUES (:id, :application, 'in_review', 'refused', 'rev-standin', :reason, "
-        "now())",
-        id=uuid.uuid4(),
-        application=uuid.UUID(draft["id"]),
-        reason="\n".join(reasons) + "\n",
-    )
+    await _refuse(stack, draft["id"], reasons)
     letter = await applicant.call(
         "GET", f"/me/applications/{draft['id']}/refusal-letter.pdf?language=en"
     )
@@ -348,6 +337,46 @@ async def test_a_refusal_letter_carries_the_reviewers_reasons(
     # No certificate for a refused application.
     none = await applicant.call("GET", f"/me/applications/{draft['id']}/certificate")
     assert none.status_code == 404
+
+
+async def test_a_long_refusal_letter_flows_onto_more_pages(
+    applicant: Applicant, stack: Stack, tmp_path: Path
+) -> None:
+    """Forty long reasons (half Chinese, half English) no longer run off the one page: the
+    letter continues on the next pages, every reason whole and in order, still signed."""
+    draft = await applicant.open()
+    await applicant.fill(draft["id"], foreign_steps())
+    reasons = [
+        f"理由{number}：所提交的成绩单与颁发机构留存的记录不一致，且学习期间与出入境管理部门"
+        "记录的在华居留时间重叠，无法确认为在境外实际学习取得的学位。"
+        if number % 2
+        else f"Reason {number}: the transcript does not match the records held by the awarding "
+        "institution, and the study overlaps a period of residence in China recorded by the "
+        "entry-exit administration."
+        for number in range(1, 41)
+    ]
+    await _refuse(stack, draft["id"], reasons)
+    root = _certificate(await applicant.http.get(f"{stack.url}/issuer/jwks.json"))
+    for language in ("zh", "en"):
+        letter = await applicant.call(
+            "GET", f"/me/applications/{draft['id']}/refusal-letter.pdf?language={language}"
+        )
+        assert letter.status_code == 200
+        pages = PdfReader(io.BytesIO(letter.content)).pages
+        assert len(pages) > 1, language
+        # Every page ends with the footer and its number; lines wrap anywhere in Chinese, so
+        # the text is compared without white space.
+        footer = "".join((FOOTER_ZH if language == "zh" else FOOTER_EN).split())
+        text = ""
+        for number, page in enumerate(pages, start=1):
+            page_text = "".join(page.extract_text().split())
+            assert page_text.endswith(f"{footer}{number}/{len(pages)}"), page_text[-80:]
+            text += page_text.removesuffix(f"{footer}{number}/{len(pages)}")
+        at = [text.find("".join(f"{n}. {reason}".split())) for n, reason in enumerate(reasons, 1)]
+        assert -1 not in at and at == sorted(at), (language, at)
+        assert (await async_check_pdf_signature(letter.content, [root])).ok
+        page_two = _render_page(letter.content, 2, tmp_path / language)
+        assert page_two.size[1] > page_two.size[0]  # A4 portrait, drawn by poppler
 
 
 async def test_domestic_paper_reports_are_dispatched_and_the_pdf_is_the_e_report(
@@ -436,6 +465,46 @@ def _qr_texts(pdf: bytes, work: Path) -> list[str]:
     )
     image = Image.open(work / "certificate-1.png")
     return [found.text for found in zxingcpp.read_barcodes(image)]
+
+
+async def _refuse(stack: Stack, application_id: str, reasons: list[str]) -> None:
+    """Stands in for the reviewer's refusal: the transition it records, reasons one per line."""
+    await stack.execute(
+        "UPDATE applications SET state = 'refused', decided_at = now() WHERE id = :id",
+        id=uuid.UUID(application_id),
+    )
+    await stack.execute(
+        "INSERT INTO application_transitions (id, application_id, from_state, to_state, actor, "
+        "reason, at) VALUES (:id, :application, 'in_review', 'refused', 'rev-standin', :reason, "
+        "now())",
+        id=uuid.uuid4(),
+        application=uuid.UUID(application_id),
+        reason="\n".join(reasons) + "\n",
+    )
+
+
+def _render_page(pdf: bytes, number: int, work: Path) -> Image.Image:
+    """One page of the PDF as poppler draws it (pdftoppm, PNG at 100 dpi)."""
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / "document.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "100",
+            "-f",
+            str(number),
+            "-l",
+            str(number),
+            "-singlefile",
+            str(path),
+            str(work / f"page-{number}"),
+        ],
+        check=True,
+    )
+    return Image.open(work / f"page-{number}.png")
 
 
 def _pdftotext(pdf: bytes, work: Path) -> str:

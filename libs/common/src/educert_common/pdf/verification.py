@@ -25,6 +25,8 @@ def draw_verification_block(
     canvas = page.canvas
     padding = 4 * mm
     height = qr_size + 2 * padding
+    # The box is not split: it goes on the next page whole when it does not fit.
+    page.ensure_room(4 * mm + height)
     top = page.y - 4 * mm
     bottom = top - height
     left, right = page.margin, page.width - page.margin

@@ -64,6 +64,8 @@ TITLES = {
         "Certification Report of a Chinese Higher Education Qualification",
     ),
 }
+FOOTER_ZH = "EduCert 学历学位认证平台"
+FOOTER_EN = "EduCert - Degree and qualification certification"
 GENERIC_TITLE = Title("certification_certificate", "认证证书", "Certificate of Certification")
 LEVELS = {
     "associate": ("专科", "Associate"),
@@ -162,6 +164,7 @@ def render_certificate_pdf(
     code = display_code(certificate.code)
 
     def draw(page: PageWriter) -> None:
+        page.footer(FOOTER_ZH if zh else FOOTER_EN)
         page.title(title.zh if zh else title.en, subtitle=title.en if zh else title.zh, size=16)
         page.rule()
         page.paragraph(statement, size=10.5)
@@ -181,9 +184,6 @@ def render_certificate_pdf(
                 ),
                 code_label="在线验证码" if zh else "Online verification code",
             ),
-        )
-        page.footer(
-            "EduCert 学历学位认证平台" if zh else "EduCert - Degree and qualification certification"
         )
 
     return render_pdf(draw, title=f"{title.en} {certificate.number}", subject=title.en)
@@ -235,10 +235,24 @@ class Refusal:
 async def refusal_letter_pdf(
     refusal: Refusal, *, language: Language, keys: SigningKeys, addresses: Addresses
 ) -> bytes:
-    """The refusal letter as a one-page PDF with the reviewer's reasons, PAdES-signed."""
+    """The refusal letter as a PDF with the reviewer's reasons (as many pages as they need),
+    PAdES-signed."""
+    document = render_refusal_letter_pdf(refusal, language=language)
+    return await async_sign_pdf(
+        document,
+        keys,
+        reason=f"Notice of refusal {refusal.application_number}",
+        location=addresses.base,
+        name=ISSUER_NAME,
+    )
+
+
+def render_refusal_letter_pdf(refusal: Refusal, *, language: Language) -> bytes:
+    """The refusal letter's pages, unsigned."""
     zh = language == "zh"
 
     def draw(page: PageWriter) -> None:
+        page.footer(FOOTER_ZH if zh else FOOTER_EN)
         page.title(
             "不予认证通知书" if zh else "Notice of Refusal of Certification",
             subtitle="Notice of Refusal of Certification" if zh else "不予认证通知书",
@@ -272,17 +286,7 @@ async def refusal_letter_pdf(
             "new supporting evidence.",
             size=9.5,
         )
-        page.footer(
-            "EduCert 学历学位认证平台" if zh else "EduCert - Degree and qualification certification"
-        )
 
-    document = render_pdf(
+    return render_pdf(
         draw, title=f"Refusal {refusal.application_number}", subject="Notice of refusal"
-    )
-    return await async_sign_pdf(
-        document,
-        keys,
-        reason=f"Notice of refusal {refusal.application_number}",
-        location=addresses.base,
-        name=ISSUER_NAME,
     )

@@ -73,6 +73,7 @@ def render_receipt(facts: ReceiptFacts) -> bytes:
         rows.append(("已退款 Refunded", f"¥{fen_to_yuan(facts.refunded_fen)}"))
 
     def draw(page: PageWriter) -> None:
+        page.footer("EduCert · 学历学位认证平台")
         page.title("电子收据", subtitle="Payment Receipt", size=20)
         page.rule()
         page.key_values(rows)
@@ -85,6 +86,5 @@ def render_receipt(facts: ReceiptFacts) -> bytes:
             "anyone holding the verification code can check it online.",
             size=8,
         )
-        page.footer("EduCert · 学历学位认证平台")
 
     return render_pdf(draw, title=f"Receipt {facts.order_no}", subject="Payment receipt")

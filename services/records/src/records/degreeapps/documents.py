@@ -78,6 +78,7 @@ def render_receipt_pdf(
     code = display_code(receipt)
 
     def draw(page: PageWriter) -> None:
+        page.footer("EduCert 学历学位认证平台")
         page.title(RECEIPT_TITLE_ZH, subtitle=RECEIPT_TITLE_EN, size=16)
         page.rule()
         page.key_values(rows, label_width=46 * mm)
@@ -100,7 +101,6 @@ def render_receipt_pdf(
                 code_label="回执码 Receipt code",
             ),
         )
-        page.footer("EduCert 学历学位认证平台")
 
     return render_pdf(draw, title=f"{RECEIPT_TITLE_EN} {code}", subject=RECEIPT_TITLE_EN)
 
