@@ -447,3 +447,47 @@ async def test_templates_that_build_huge_text_are_refused_at_save(running: Runni
         ]
     unchanged = await running.client.get(url, headers=running.operator)
     assert unchanged.json()["version"] == template["version"]
+
+
+async def test_the_preferences_answer_follows_the_essential_routes(
+    running: Running, tokens: Tokens
+) -> None:
+    user = await as_user(tokens, uuid.uuid4())
+    muted = await running.client.put(
+        f"{API}/preferences", json={"mute_non_essential": True}, headers=user
+    )
+    assert muted.status_code == 200, muted.text
+    answer = muted.json()
+    assert answer["mute_non_essential"] is True
+    essential = answer["essential_event_types"]
+    assert essential == sorted(essential)
+    assert {
+        "identity.verification_code.issued",
+        "certification.application.returned",
+        "records.degree_application.disqualified",
+        "certification.certificate.revoked",
+    } <= set(essential)
+    assert "certification.application.certified" not in essential
+
+    # A route's essential flag is the admin's to turn; the answer follows it.
+    letters = "".join(chr(ord("a") + int(c, 16)) for c in uuid.uuid4().hex[:8])
+    event_type = f"payment.order.check_{letters}"
+    route = {"template_key": "order_paid", "channels": ["email", "inbox"], "essential": True}
+
+    async def listed() -> bool:
+        response = await running.client.get(f"{API}/preferences", headers=user)
+        assert response.status_code == 200, response.text
+        return event_type in response.json()["essential_event_types"]
+
+    made = await running.client.put(f"{API}/routes/{event_type}", json=route, headers=running.admin)
+    assert made.status_code == 200, made.text
+    assert await listed()
+    refused = await running.client.put(
+        f"{API}/routes/{event_type}", json={**route, "essential": False}, headers=running.operator
+    )
+    assert refused.status_code == 403, refused.text
+    turned_off = await running.client.put(
+        f"{API}/routes/{event_type}", json={**route, "essential": False}, headers=running.admin
+    )
+    assert turned_off.status_code == 200, turned_off.text
+    assert not await listed()

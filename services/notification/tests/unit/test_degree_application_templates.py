@@ -1,6 +1,7 @@
-"""The degree application notices (migration notification_0011): every template passes the
-save-time check with its sample, each route has zh and en templates for its channels, and a
-return names the materials while a disqualification carries its reason."""
+"""The degree application notices (migrations notification_0011, and 0013 for the
+disqualification SMS): every template passes the save-time check with its sample, each route
+has zh and en templates for its channels, a return names the materials, and a
+disqualification gives its reason by e-mail and inbox while the SMS holds no free text."""
 
 import importlib.util
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 from educert_common.events.catalogue import CATALOGUE
-from notification.templates.rendering import TemplateParts, check_template
+from notification.templates.rendering import TemplateParts, check_template, referenced_names
 
 VERSIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
 
@@ -24,6 +25,7 @@ def _migration(name: str) -> ModuleType:
 
 
 DEGREE = _migration("2026_12_02_0011_degree_application_notices")
+SMS_PLAIN = _migration("2026_12_02_0013_degree_disqualified_sms_plain")
 
 
 def _render(key: str, channel: str, locale: str, data: dict[str, Any]) -> str:
@@ -59,5 +61,34 @@ def test_a_return_names_each_material_and_a_disqualification_its_reason() -> Non
     assert "毕业证扫描件：扫描件不清晰" in zh and "其他：请核对外语成绩" in zh
     en = _render("degree_application_returned", "inbox", "en", DEGREE.RETURNED_SAMPLE)
     assert "diploma scan: 扫描件不清晰" in en
-    sms = _render("degree_application_disqualified", "sms", "zh", DEGREE.DISQUALIFIED_SAMPLE)
-    assert "取消资格" in sms and "外语成绩单系伪造" in sms
+    for channel, locale in (("email", "zh"), ("inbox", "en")):
+        text = _render(
+            "degree_application_disqualified", channel, locale, DEGREE.DISQUALIFIED_SAMPLE
+        )
+        assert "外语成绩单系伪造" in text
+
+
+@pytest.mark.parametrize("locale", ["zh", "en"])
+def test_the_disqualification_sms_holds_no_free_text(locale: str) -> None:
+    body, code = SMS_PLAIN.NEW[locale]  # as notification_0013 leaves it
+    sample = DEGREE.DISQUALIFIED_SAMPLE
+    sms = check_template(TemplateParts("sms", None, body, None), sample, sms_max_chars=300).body
+    # Neither the institution's reason nor the round's title (both free text) reaches the
+    # carrier: the event has no number or date, so the carrier template takes no parameters.
+    assert referenced_names(body) == frozenset()
+    assert sample["reason"] not in sms and sample["round_title"] not in sms
+    assert ("取消资格" if locale == "zh" else "disqualified") in sms
+    assert ("登录 EduCert" if locale == "zh" else "Sign in") in sms
+    # Named as every other carrier template: SMS_EDUCERT_ + template key + locale.
+    assert code == "SMS_EDUCERT_DEGREE_APPLICATION_DISQUALIFIED_" + locale.upper()
+
+
+@pytest.mark.parametrize("locale", ["zh", "en"])
+def test_the_downgrade_restores_the_sms_notification_0011_wrote(locale: str) -> None:
+    (written,) = [
+        (body, code)
+        for key, channel, loc, _s, body, _h, code, _sample in DEGREE.TEMPLATES
+        if (key, channel, loc) == ("degree_application_disqualified", "sms", locale)
+    ]
+    assert SMS_PLAIN.OLD[locale] == written
+    assert SMS_PLAIN.NEW[locale][1] != written[1]  # a new text is a new carrier template

@@ -25,7 +25,6 @@ from notification.messages.repository import MessageRepository
 from notification.recipients.addressing import Address, destination_key, resolve_addresses
 from notification.routing.models import Route
 from notification.routing.repository import RouteRepository
-from notification.routing.rules import ALWAYS_ESSENTIAL
 from notification.templates.models import Template
 from notification.templates.rendering import (
     Rendered,
@@ -91,7 +90,7 @@ async def notify(
     locale = data.get("locale") or (recipient.locale if recipient else None) or "zh"
     if locale not in ("zh", "en"):
         locale = "zh"
-    essential = route.essential or envelope.type in ALWAYS_ESSENTIAL
+    essential = found.essential
     muted = not essential and user_id is not None and found.muted
     addresses = resolve_addresses(data, route.channels, recipient, has_user=user_id is not None)
     if muted:

@@ -14,10 +14,11 @@ router = APIRouter(tags=["notification: inbox"])
 
 @router.get("/preferences", response_model=PreferencesOut, summary="Show my preferences")
 async def get_preferences(session: SessionDep, principal: CurrentPrincipal) -> PreferencesOut:
-    """Return whether the caller muted non-essential messages."""
+    """Return whether the caller muted non-essential messages, and what reaches them anyway."""
     muted = await service.get_preferences(session, principal.subject)
     return PreferencesOut(
-        mute_non_essential=muted, essential_event_types=service.essential_event_types()
+        mute_non_essential=muted,
+        essential_event_types=await service.essential_event_types(session),
     )
 
 
@@ -30,11 +31,11 @@ async def get_preferences(session: SessionDep, principal: CurrentPrincipal) -> P
 async def put_preferences(
     body: PreferencesIn, session: SessionDep, principal: CurrentPrincipal
 ) -> PreferencesOut:
-    """Mute or unmute non-essential SMS and e-mail (codes and security notices still arrive)."""
+    """Mute or unmute non-essential SMS and e-mail (`essential_event_types` still arrive)."""
     preference = await service.put_preferences(
         session, principal.subject, mute_non_essential=body.mute_non_essential
     )
     return PreferencesOut(
         mute_non_essential=preference.mute_non_essential,
-        essential_event_types=service.essential_event_types(),
+        essential_event_types=await service.essential_event_types(session),
     )

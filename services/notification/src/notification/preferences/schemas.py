@@ -11,5 +11,6 @@ class PreferencesIn(RequestModel):
 
 class PreferencesOut(BaseModel):
     mute_non_essential: bool
-    # Always delivered, whatever is muted.
+    # Event types whose SMS and e-mail arrive even when muted (enabled essential routes, the
+    # rule delivery applies); the inbox copy of every message arrives either way.
     essential_event_types: list[str]

@@ -7,7 +7,7 @@ from notification import exceptions
 from notification.access import owner_id
 from notification.preferences.models import Preference
 from notification.preferences.repository import PreferenceRepository
-from notification.routing.rules import ALWAYS_ESSENTIAL
+from notification.routing.repository import RouteRepository
 
 
 async def get_preferences(session: AsyncSession, subject: str) -> bool:
@@ -18,7 +18,7 @@ async def get_preferences(session: AsyncSession, subject: str) -> bool:
 async def put_preferences(
     session: AsyncSession, subject: str, *, mute_non_essential: bool
 ) -> Preference:
-    """Set the caller's mute preference (codes and security notices are never muted)."""
+    """Set the caller's mute preference (essential messages are never muted)."""
     owner = owner_id(subject)
     if owner is None:
         raise exceptions.InboxItemNotFound(
@@ -27,6 +27,6 @@ async def put_preferences(
     return await PreferenceRepository(session).put(owner, mute_non_essential=mute_non_essential)
 
 
-def essential_event_types() -> list[str]:
-    """Event types that reach a user whatever they muted (codes, activation links)."""
-    return sorted(ALWAYS_ESSENTIAL)
+async def essential_event_types(session: AsyncSession) -> list[str]:
+    """Event types whose SMS and e-mail reach a user whatever they muted, as delivery decides."""
+    return await RouteRepository(session).essential_event_types()

@@ -13,7 +13,6 @@ from notification import exceptions
 from notification.base import Channel, audit
 from notification.config import NotificationSettings
 from notification.routing.repository import RouteRepository
-from notification.routing.rules import ALWAYS_ESSENTIAL
 from notification.templates.models import Template
 from notification.templates.rendering import (
     Rendered,
@@ -124,7 +123,7 @@ async def _require_admin_for_essential(
     goes and what a user trusts: operators edit the others, only admins these."""
     if is_admin:
         return
-    if await RouteRepository(session).is_essential_key(template_key, sorted(ALWAYS_ESSENTIAL)):
+    if await RouteRepository(session).is_essential_key(template_key):
         raise exceptions.AdminOnly()
 
 
