@@ -557,7 +557,7 @@ async def test_who_may_upload_see_pay_and_review_and_a_failed_registry_check(
     assert retry.json()["order_id"] not in (None, attempt["order_id"])
 
 
-async def test_a_wrong_photo_check_allows_an_upload_a_rejection_needs_a_new_paid_attempt(
+async def test_a_wrong_photo_check_allows_uploads_until_one_is_approved(
     caller: Caller, stack: PhotoStack, tap: IdentityTap
 ) -> None:
     institution = await caller.institution()
@@ -616,6 +616,17 @@ async def test_a_wrong_photo_check_allows_an_upload_a_rejection_needs_a_new_paid
     # Trying again is a new attempt with a new order.
     again = await me.upload(record, photo_jpeg(150 * 1024, seed=10))
     assert again.status_code == 201 and again.json()["order_id"] != attempt["order_id"]
+    # Once one is approved, the photo judged wrong is gone: no further (paid) upload.
+    await me.pay(again.json()["order_id"])
+    await me.reaches(again.json()["id"], "in_review")
+    approved = await caller.http.post(
+        f"{stack.url}/photo-reviews/{again.json()['id']}/decision",
+        json={"decision": "approve"},
+        headers=staff,
+    )
+    assert approved.status_code == 200 and approved.json()["status"] == "approved", approved.text
+    after = await me.upload(record, photo_jpeg(150 * 1024, seed=11))
+    assert after.status_code == 409 and after.json()["code"] == "photo_upload_not_allowed"
 
 
 async def test_an_unpaid_attempt_is_cancelled_when_its_order_expires(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from educert_common.repository import Repository
-from records.photos.models import OPEN_STATES, PAID, REGISTRY_CHECKING, PhotoAttempt
+from records.photos.models import APPROVED, OPEN_STATES, PAID, REGISTRY_CHECKING, PhotoAttempt
 
 
 class PhotoAttemptRepository(Repository[PhotoAttempt]):
@@ -49,6 +49,16 @@ class PhotoAttemptRepository(Repository[PhotoAttempt]):
             PhotoAttempt.status.in_(OPEN_STATES),
         )
         return await self.scalar_one_or_none(statement)
+
+    async def approved_since(self, kind: str, record_id: uuid.UUID, since: datetime) -> bool:
+        """Whether an attempt for the record was approved after `since`."""
+        statement = select(PhotoAttempt.id).where(
+            PhotoAttempt.kind == kind,
+            PhotoAttempt.record_id == record_id,
+            PhotoAttempt.status == APPROVED,
+            PhotoAttempt.reviewed_at > since,
+        )
+        return (await self.session.execute(statement.limit(1))).first() is not None
 
     def of_user(self, user_id: uuid.UUID) -> Select[Any]:
         return select(PhotoAttempt).where(PhotoAttempt.user_id == user_id)

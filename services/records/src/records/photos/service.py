@@ -81,11 +81,17 @@ def review_due_on(now: datetime, days: int) -> date:
 
 
 async def may_upload(session: AsyncSession, kind: RecordKind, record: RecordModel) -> bool:
-    """A record without a photo, or whose photo check concluded "wrong"."""
+    """A record without a photo, or whose photo check concluded "wrong" about the photo it
+    still has: once an upload was approved after that conclusion, the photo judged wrong is
+    gone and another (paid) upload is refused."""
     if record.photo_key is None:
         return True
     check = await PhotoCheckRepository(session).of_record(kind, record.id)
-    return check is not None and check.concluded_at is not None and check.conclusion == "wrong"
+    if check is None or check.concluded_at is None or check.conclusion != "wrong":
+        return False
+    return not await PhotoAttemptRepository(session).approved_since(
+        kind.value, record.id, check.concluded_at
+    )
 
 
 async def upload(
