@@ -4,11 +4,14 @@ delivery worker, the broker, the development processes. Queries go through the r
 
 import asyncio
 import contextlib
+import importlib.util
 import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -210,3 +213,18 @@ class DevTools:
             **overrides,
         }
         return NotificationSettings(**values)  # type: ignore[arg-type]
+
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
+# The SMS length the save-time template check uses by default.
+SMS_MAX_CHARS: int = NotificationSettings.model_fields["sms_max_chars"].default
+
+
+def migration_module(name: str) -> ModuleType:
+    """A migration of notification as a module (its routes and templates are data the template
+    tests check; migrations are files, not an importable package)."""
+    spec = importlib.util.spec_from_file_location(name, MIGRATIONS / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -3,9 +3,6 @@ save-time check with its sample in zh and en, the route is consumed, essential a
 languages for each channel, the sample is the event as the catalogue defines it, and the
 notice gives the number, the Beijing time, the reason (not by SMS) and what the holder can do."""
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -13,20 +10,9 @@ import pytest
 from educert_common.events.catalogue import CATALOGUE
 from notification.messages.service import handled_event_types
 from notification.templates.rendering import Rendered, TemplateParts, check_template
+from notification.testing import SMS_MAX_CHARS, migration_module
 
-VERSIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
-SMS_MAX_CHARS = 300  # NotificationSettings.sms_max_chars default
-
-
-def _migration(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, VERSIONS / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-REVOKED = _migration("2026_12_02_0012_certificate_revoked_notice")
+REVOKED = migration_module("2026_12_02_0012_certificate_revoked_notice")
 SAMPLE = REVOKED.REVOKED_SAMPLE
 
 

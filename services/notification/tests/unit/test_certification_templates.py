@@ -3,9 +3,6 @@ sample in zh and en and passes the save-time check, the samples are the events a
 catalogue defines them, and each notice says what the applicant must know (the items asked
 for, the certificate number, the reasons, the estimated date)."""
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -13,20 +10,9 @@ import pytest
 from educert_common.events.catalogue import CATALOGUE
 from notification.messages.service import handled_event_types
 from notification.templates.rendering import TemplateParts, check_template
+from notification.testing import SMS_MAX_CHARS, migration_module
 
-VERSIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
-SMS_MAX_CHARS = 300  # NotificationSettings.sms_max_chars default
-
-
-def _migration(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, VERSIONS / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-NOTICES = _migration("2026_12_02_0010_certification_notices")
+NOTICES = migration_module("2026_12_02_0010_certification_notices")
 SAMPLES = {key: sample for key, sample, *_ in NOTICES.NOTICES}
 
 

@@ -3,29 +3,16 @@ disqualification SMS): every template passes the save-time check with its sample
 has zh and en templates for its channels, a return names the materials, and a
 disqualification gives its reason by e-mail and inbox while the SMS holds no free text."""
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from educert_common.events.catalogue import CATALOGUE
 from notification.templates.rendering import TemplateParts, check_template, referenced_names
+from notification.testing import migration_module
 
-VERSIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
-
-
-def _migration(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, VERSIONS / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-DEGREE = _migration("2026_12_02_0011_degree_application_notices")
-SMS_PLAIN = _migration("2026_12_02_0013_degree_disqualified_sms_plain")
+DEGREE = migration_module("2026_12_02_0011_degree_application_notices")
+SMS_PLAIN = migration_module("2026_12_02_0013_degree_disqualified_sms_plain")
 
 
 def _render(key: str, channel: str, locale: str, data: dict[str, Any]) -> str:

@@ -2,28 +2,16 @@
 save-time check with its sample, and each conclusion, decision and report notice reads as it
 should (a report's close link only where the holder alone reads it)."""
 
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
 from notification.templates.rendering import TemplateParts, check_template
+from notification.testing import migration_module
 
-VERSIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
-
-
-def _migration(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, VERSIONS / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-NOTICES = _migration("2026_12_02_0007_records_notices")
-REPORTS = _migration("2026_12_02_0008_report_notices")
+NOTICES = migration_module("2026_12_02_0007_records_notices")
+REPORTS = migration_module("2026_12_02_0008_report_notices")
 
 
 def _render(key: str, channel: str, locale: str, data: dict[str, Any]) -> str:
