@@ -35,13 +35,12 @@ def _lines(page: PageObject) -> list[tuple[float, str]]:
 
 def test_two_hundred_paragraphs_flow_onto_pages_in_order() -> None:
     def draw(page: PageWriter) -> None:
-        page.footer(FOOTER)
         page.title("长文档", subtitle="A long document")
         page.rule()
         for number in range(1, 201):
             page.paragraph(_paragraph(number), size=10.5)
 
-    reader = PdfReader(io.BytesIO(render_pdf(draw, title="long")))
+    reader = PdfReader(io.BytesIO(render_pdf(draw, title="long", footer=FOOTER)))
     pages = len(reader.pages)
     assert pages >= 5
 
@@ -68,13 +67,12 @@ def test_a_row_or_box_that_does_not_fit_starts_the_next_page_whole() -> None:
     rows = [(f"标签{number:02d}", "值 " * 90) for number in range(14)]
 
     def draw(page: PageWriter) -> None:
-        page.footer(FOOTER)
         page.key_values(rows)
         draw_verification_block(
             page, VerificationBlock(code="ABCD-2345-EFGH", url="https://e.example/v/ABCD")
         )
 
-    reader = PdfReader(io.BytesIO(render_pdf(draw, title="rows")))
+    reader = PdfReader(io.BytesIO(render_pdf(draw, title="rows", footer=FOOTER)))
     assert len(reader.pages) == 2
     labels_seen: list[str] = []
     for index, page in enumerate(reader.pages, start=1):
@@ -93,9 +91,8 @@ def test_a_row_or_box_that_does_not_fit_starts_the_next_page_whole() -> None:
 
 def test_one_page_documents_have_no_page_number() -> None:
     def draw(page: PageWriter) -> None:
-        page.footer(FOOTER)
         page.paragraph("一页。")
 
-    reader = PdfReader(io.BytesIO(render_pdf(draw, title="short")))
+    reader = PdfReader(io.BytesIO(render_pdf(draw, title="short", footer=FOOTER)))
     assert len(reader.pages) == 1
     assert sorted(text.strip() for _, text in _lines(reader.pages[0])) == sorted([FOOTER, "一页。"])

@@ -57,8 +57,9 @@ class PageWriter:
     """Writes blocks down A4 pages from the top margin; `y` is where the next block starts.
 
     A block that would reach below the bottom margin goes on a new page instead (the footer
-    sits in the margin under it). The footer is remembered and drawn as each page is
-    finished; pages of a document of more than one page are also numbered "N / M".
+    sits in the margin under it). The footer, a property of the whole document given at the
+    start, is drawn as each page is finished; pages of a document of more than one page are
+    also numbered "N / M".
     """
 
     canvas: Canvas
@@ -67,8 +68,10 @@ class PageWriter:
     width: float = field(init=False)
     height: float = field(init=False)
     y: float = field(init=False)
+    # A grey line centred in the bottom margin of every page.
+    footer: str | None = None
+    footer_size: float = 8
     page_number: int = field(init=False, default=1)
-    _footer: tuple[str, float] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.width, self.height = self.canvas._pagesize
@@ -113,7 +116,7 @@ class PageWriter:
         self.canvas.showPage()
         if pages > 1:
             self.canvas.beginForm(PAGE_COUNT_FORM)
-            self.canvas.setFont(self.font, self._footer_size)
+            self.canvas.setFont(self.font, self.footer_size)
             self.canvas.setFillColorRGB(*GREY)
             self.canvas.drawString(0, 0, str(pages))
             self.canvas.endForm()
@@ -181,30 +184,18 @@ class PageWriter:
                 self.y -= line_leading
                 self.canvas.drawString(self.margin + label_width, self.y, line)
 
-    def footer(self, text: str, *, size: float = 8) -> None:
-        """Set the grey line centred in the bottom margin of every page (does not move `y`).
-
-        It is drawn as each page is finished, so set it before the content that may fill
-        more than one page: pages finished before the call do not have it."""
-        self._footer = (text, size)
-
-    @property
-    def _footer_size(self) -> float:
-        return self._footer[1] if self._footer else 8
-
     def _finish_page(self, *, numbered: bool) -> None:
-        if self._footer is not None:
-            text, size = self._footer
-            self.canvas.setFont(self.font, size)
+        if self.footer is not None:
+            self.canvas.setFont(self.font, self.footer_size)
             self.canvas.setFillColorRGB(*GREY)
-            self.canvas.drawCentredString(self.width / 2, self.margin / 2, text)
+            self.canvas.drawCentredString(self.width / 2, self.margin / 2, self.footer)
             self.canvas.setFillColorRGB(*BLACK)
         if numbered:
             self._page_label()
 
     def _page_label(self) -> None:
         """The "N / M" at the right end of the footer line, M drawn by the page count form."""
-        size = self._footer_size
+        size = self.footer_size
         label = f"{self.page_number} / "
         # Left-aligned from a fixed point: the count's width is not known yet.
         x = self.width - self.margin - text_width(f"{label}000", size, self.font)
@@ -224,11 +215,12 @@ def render_pdf(
     title: str,
     author: str = "EduCert",
     subject: str = "",
+    footer: str | None = None,
     pagesize: tuple[float, float] = A4,
     compress: bool = False,
 ) -> bytes:
-    """Draw the document with `draw` (on as many pages as its blocks need) and return the
-    PDF's bytes.
+    """Draw the document with `draw` (on as many pages as its blocks need), `footer` at the
+    bottom of every page, and return the PDF's bytes.
 
     Uncompressed by default: a one-page document stays a few kilobytes and skips zlib time.
     """
@@ -239,7 +231,7 @@ def render_pdf(
     canvas.setAuthor(author)
     canvas.setSubject(subject)
     canvas.setCreator("EduCert")
-    writer = PageWriter(canvas)
+    writer = PageWriter(canvas, footer=footer)
     draw(writer)
     writer.finish()
     canvas.save()

@@ -164,7 +164,6 @@ def render_certificate_pdf(
     code = display_code(certificate.code)
 
     def draw(page: PageWriter) -> None:
-        page.footer(FOOTER_ZH if zh else FOOTER_EN)
         page.title(title.zh if zh else title.en, subtitle=title.en if zh else title.zh, size=16)
         page.rule()
         page.paragraph(statement, size=10.5)
@@ -186,7 +185,12 @@ def render_certificate_pdf(
             ),
         )
 
-    return render_pdf(draw, title=f"{title.en} {certificate.number}", subject=title.en)
+    return render_pdf(
+        draw,
+        title=f"{title.en} {certificate.number}",
+        subject=title.en,
+        footer=FOOTER_ZH if zh else FOOTER_EN,
+    )
 
 
 def certificate_credential(
@@ -252,7 +256,6 @@ def render_refusal_letter_pdf(refusal: Refusal, *, language: Language) -> bytes:
     zh = language == "zh"
 
     def draw(page: PageWriter) -> None:
-        page.footer(FOOTER_ZH if zh else FOOTER_EN)
         page.title(
             "不予认证通知书" if zh else "Notice of Refusal of Certification",
             subtitle="Notice of Refusal of Certification" if zh else "不予认证通知书",
@@ -288,5 +291,8 @@ def render_refusal_letter_pdf(refusal: Refusal, *, language: Language) -> bytes:
         )
 
     return render_pdf(
-        draw, title=f"Refusal {refusal.application_number}", subject="Notice of refusal"
+        draw,
+        title=f"Refusal {refusal.application_number}",
+        subject="Notice of refusal",
+        footer=FOOTER_ZH if zh else FOOTER_EN,
     )

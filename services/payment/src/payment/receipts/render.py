@@ -73,7 +73,6 @@ def render_receipt(facts: ReceiptFacts) -> bytes:
         rows.append(("已退款 Refunded", f"¥{fen_to_yuan(facts.refunded_fen)}"))
 
     def draw(page: PageWriter) -> None:
-        page.footer("EduCert · 学历学位认证平台")
         page.title("电子收据", subtitle="Payment Receipt", size=20)
         page.rule()
         page.key_values(rows)
@@ -87,4 +86,9 @@ def render_receipt(facts: ReceiptFacts) -> bytes:
             size=8,
         )
 
-    return render_pdf(draw, title=f"Receipt {facts.order_no}", subject="Payment receipt")
+    return render_pdf(
+        draw,
+        title=f"Receipt {facts.order_no}",
+        subject="Payment receipt",
+        footer="EduCert · 学历学位认证平台",
+    )

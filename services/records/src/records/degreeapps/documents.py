@@ -78,7 +78,6 @@ def render_receipt_pdf(
     code = display_code(receipt)
 
     def draw(page: PageWriter) -> None:
-        page.footer("EduCert 学历学位认证平台")
         page.title(RECEIPT_TITLE_ZH, subtitle=RECEIPT_TITLE_EN, size=16)
         page.rule()
         page.key_values(rows, label_width=46 * mm)
@@ -102,7 +101,12 @@ def render_receipt_pdf(
             ),
         )
 
-    return render_pdf(draw, title=f"{RECEIPT_TITLE_EN} {code}", subject=RECEIPT_TITLE_EN)
+    return render_pdf(
+        draw,
+        title=f"{RECEIPT_TITLE_EN} {code}",
+        subject=RECEIPT_TITLE_EN,
+        footer="EduCert 学历学位认证平台",
+    )
 
 
 async def receipt_pdf(

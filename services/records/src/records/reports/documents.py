@@ -81,7 +81,6 @@ def render_report_pdf(
     url = addresses.verify_page(report.code)
 
     def draw(page: PageWriter) -> None:
-        page.footer("EduCert 学历学位认证平台" if zh else "EduCert - Higher education records")
         page.title(title_zh if zh else title_en, subtitle=None if zh else title_zh, size=16)
         page.rule()
         top = page.y
@@ -117,7 +116,12 @@ def render_report_pdf(
             ),
         )
 
-    return render_pdf(draw, title=f"{title_en} {display_code(report.code)}", subject=title_en)
+    return render_pdf(
+        draw,
+        title=f"{title_en} {display_code(report.code)}",
+        subject=title_en,
+        footer="EduCert 学历学位认证平台" if zh else "EduCert - Higher education records",
+    )
 
 
 def report_credential(
